@@ -1,0 +1,43 @@
+//! Tracking compiled out: the same items as `on.rs`, with empty bodies.
+//! Nothing here has a `Drop` impl, so `Tracked<T>` is zero-sized and leaves
+//! `needs_drop` of the user's type unchanged.
+
+/// See [`crate::ENABLED`].
+pub(crate) const ENABLED: bool = false;
+
+use crate::site::Site;
+use crate::snapshot::{Counts, Snapshot};
+use std::any::TypeId;
+use std::panic::Location;
+
+/// The per-instance handle: nothing.
+#[derive(Debug)]
+pub(crate) struct Token;
+
+impl Token {
+    #[inline(always)]
+    pub(crate) fn new<T: ?Sized + 'static>(_site: &'static Site) -> Token {
+        Token
+    }
+    #[inline(always)]
+    pub(crate) fn at<T: ?Sized + 'static>(_caller: &'static Location<'static>) -> Token {
+        Token
+    }
+    #[inline(always)]
+    pub(crate) fn duplicate(&self) -> Token {
+        Token
+    }
+    #[inline(always)]
+    pub(crate) fn id(&self) -> Option<u64> {
+        None
+    }
+}
+
+#[inline(always)]
+pub(crate) fn counts(_type: TypeId) -> Counts {
+    Counts::default()
+}
+
+pub(crate) fn snapshot() -> Snapshot {
+    Snapshot::new(false, Vec::new(), Vec::new())
+}

@@ -1,0 +1,633 @@
+//! The registry, compiled in when [`crate::ENABLED`] is true.
+//!
+//! Hot path (construct and drop of a `Tracked<T>`), in the common case:
+//! one cached pointer load at the call site, one thread-local borrow, a pop
+//! from the thread's free list of slots, five plain stores, one `rdtsc`, and
+//! a plain load+store on this thread's own counter cell. No lock, no map
+//! lookup, no read-modify-write on a line another thread writes.
+//! See ARCHITECTURE.md for the invariants.
+
+/// See [`crate::ENABLED`].
+pub(crate) const ENABLED: bool = true;
+
+use super::clock::{self, Epoch};
+use crate::site::Site;
+use crate::snapshot::{Counts, Instance, Snapshot, TypeCounts};
+use dashmap::DashMap;
+use std::any::TypeId;
+use std::cell::RefCell;
+use std::panic::Location;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::{fence, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+
+/// Slots are allocated this many at a time, and move between a thread and
+/// the global pool in batches of this size.
+const CHUNK: usize = 256;
+/// Ids are handed to threads in blocks, so that making an id is a local add.
+const ID_BLOCK: u64 = 1024;
+/// Thread index used for registrations made while a thread's locals are gone.
+const EXITING_THREAD: u32 = 0;
+
+// ---------------------------------------------------------------------------
+// Per-instance records
+
+/// The record of one instance. Vacant when `id == 0`. Written by one thread
+/// at a time (the one that owns the token), read by snapshots on any thread
+/// with the seqlock protocol of [`Slot::read`].
+pub(crate) struct Slot {
+    id: AtomicU64,
+    entry: AtomicPtr<TypeEntry>,
+    site: AtomicPtr<Site>,
+    created: AtomicU64,
+    thread: AtomicU32,
+}
+
+struct Record {
+    id: u64,
+    entry: &'static TypeEntry,
+    site: &'static Site,
+    created: u64,
+    thread: u32,
+}
+
+impl Slot {
+    const fn vacant() -> Slot {
+        Slot {
+            id: AtomicU64::new(0),
+            entry: AtomicPtr::new(std::ptr::null_mut()),
+            site: AtomicPtr::new(std::ptr::null_mut()),
+            created: AtomicU64::new(0),
+            thread: AtomicU32::new(0),
+        }
+    }
+
+    #[inline]
+    fn fill(
+        &self,
+        id: u64,
+        entry: &'static TypeEntry,
+        site: &'static Site,
+        thread: u32,
+        created: u64,
+    ) {
+        // The slot is vacant. Keep the field stores after the `id = 0` that
+        // vacated it, so a reader that sees a new field also sees id != its id.
+        fence(Release);
+        self.entry
+            .store(entry as *const TypeEntry as *mut TypeEntry, Relaxed);
+        self.site.store(site as *const Site as *mut Site, Relaxed);
+        self.created.store(created, Relaxed);
+        self.thread.store(thread, Relaxed);
+        self.id.store(id, Release);
+    }
+
+    #[inline]
+    fn entry(&self) -> &'static TypeEntry {
+        // SAFETY: a slot owned by a token was filled with a pointer made from
+        // a `&'static TypeEntry`, and entries are never freed.
+        unsafe { &*self.entry.load(Relaxed) }
+    }
+
+    #[inline]
+    fn site(&self) -> &'static Site {
+        // SAFETY: as for `entry`: filled from a `&'static Site`.
+        unsafe { &*self.site.load(Relaxed) }
+    }
+
+    /// A consistent copy of the record, or `None` if the slot is vacant or
+    /// changed while being read.
+    fn read(&self) -> Option<Record> {
+        let id = self.id.load(Acquire);
+        if id == 0 {
+            return None;
+        }
+        let entry = self.entry.load(Relaxed);
+        let site = self.site.load(Relaxed);
+        let created = self.created.load(Relaxed);
+        let thread = self.thread.load(Relaxed);
+        fence(Acquire);
+        if self.id.load(Relaxed) != id || entry.is_null() || site.is_null() {
+            return None;
+        }
+        // SAFETY: non-null pointers in a slot come from `&'static` references.
+        Some(Record {
+            id,
+            entry: unsafe { &*entry },
+            site: unsafe { &*site },
+            created,
+            thread,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Per-type counters
+
+/// One thread's counters for one type. Exactly one writer at a time: the
+/// thread that holds it in its `Local`, or whoever holds `Registry::exiting`
+/// for a type's exiting cell. Padded so two threads' cells never share a line.
+#[repr(align(128))]
+struct Cell {
+    created: AtomicU64,
+    dropped: AtomicU64,
+    /// The largest `created - dropped` this cell has seen.
+    high: AtomicI64,
+    next: AtomicPtr<Cell>,
+}
+
+impl Cell {
+    fn leak() -> &'static Cell {
+        Box::leak(Box::new(Cell {
+            created: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            high: AtomicI64::new(0),
+            next: AtomicPtr::new(std::ptr::null_mut()),
+        }))
+    }
+
+    /// `counter += 1` by the cell's single writer: a plain load and store.
+    #[inline]
+    fn bump(counter: &AtomicU64) -> u64 {
+        let n = counter.load(Relaxed) + 1;
+        counter.store(n, Release);
+        n
+    }
+}
+
+/// The registry's record of one type. Leaked: lives for the whole process.
+pub(crate) struct TypeEntry {
+    type_id: TypeId,
+    name: &'static str,
+    index: usize,
+    /// Every cell of this type, ever: an append-only list.
+    cells: AtomicPtr<Cell>,
+    /// Cells of threads that have exited, for new threads to reuse.
+    spare_cells: Mutex<Vec<&'static Cell>>,
+    /// The cell written while a thread's locals are being destroyed.
+    exiting: &'static Cell,
+    /// Sum of every cell's `high`: an upper bound on `live` that moves rarely.
+    sum_high: AtomicI64,
+    peak: AtomicUsize,
+}
+
+impl TypeEntry {
+    fn leak(type_id: TypeId, name: &'static str, index: usize) -> &'static TypeEntry {
+        let exiting = Cell::leak();
+        Box::leak(Box::new(TypeEntry {
+            type_id,
+            name,
+            index,
+            cells: AtomicPtr::new(exiting as *const Cell as *mut Cell),
+            spare_cells: Mutex::new(Vec::new()),
+            exiting,
+            sum_high: AtomicI64::new(0),
+            peak: AtomicUsize::new(0),
+        }))
+    }
+
+    fn cells(&self) -> impl Iterator<Item = &'static Cell> {
+        let head = self.cells.load(Acquire);
+        // SAFETY: cells are leaked and linked before being published with
+        // `Release`; `next` never changes after that.
+        std::iter::successors(unsafe { head.as_ref() }, |c| unsafe {
+            c.next.load(Acquire).as_ref()
+        })
+    }
+
+    /// A new or spare cell for a thread that has none for this type yet.
+    #[cold]
+    #[inline(never)]
+    fn acquire_cell(&'static self) -> &'static Cell {
+        if let Some(cell) = lock(&self.spare_cells).pop() {
+            return cell;
+        }
+        let cell = Cell::leak();
+        let mut head = self.cells.load(Relaxed);
+        loop {
+            cell.next.store(head, Relaxed);
+            match self.cells.compare_exchange_weak(
+                head,
+                cell as *const Cell as *mut Cell,
+                Release,
+                Relaxed,
+            ) {
+                Ok(_) => return cell,
+                Err(now) => head = now,
+            }
+        }
+    }
+
+    /// Counts a construction in `cell`, which the caller is the writer of,
+    /// and keeps `peak` up to date.
+    #[inline]
+    fn note_created(&self, cell: &Cell) {
+        let created = Cell::bump(&cell.created);
+        let here = created.wrapping_sub(cell.dropped.load(Relaxed)) as i64;
+        let high = cell.high.load(Relaxed);
+        if here > high {
+            cell.high.store(here, Relaxed);
+            self.sum_high.fetch_add(here - high, Relaxed);
+        }
+        // `live <= here + (sum of the other cells' highs)`. Only when that
+        // bound passes the peak can this construction have set a new peak.
+        let bound = here - here.max(high) + self.sum_high.load(Relaxed);
+        if bound > self.peak.load(Relaxed) as i64 {
+            self.observe_peak();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn observe_peak(&self) {
+        let (created, dropped) = self.collect();
+        let live = created.wrapping_sub(dropped) as i64;
+        self.peak.fetch_max(live.max(0) as usize, Relaxed);
+    }
+
+    /// Sums the cells once.
+    fn collect(&self) -> (u64, u64) {
+        self.cells().fold((0, 0), |(c, d), cell| {
+            (
+                c + cell.created.load(Acquire),
+                d + cell.dropped.load(Acquire),
+            )
+        })
+    }
+
+    /// Exact counts at one moment: the cells' counters only grow, so two
+    /// equal passes in a row mean nothing changed between them.
+    fn counts(&self) -> Counts {
+        let mut last = self.collect();
+        for _ in 0..1000 {
+            let again = self.collect();
+            if again == last {
+                break;
+            }
+            last = again;
+            std::thread::yield_now();
+        }
+        let (created, dropped) = last;
+        let live = (created.wrapping_sub(dropped) as i64).max(0) as usize;
+        let peak = self.peak.fetch_max(live, Relaxed).max(live);
+        Counts {
+            live,
+            total: created,
+            peak,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The global registry (touched only on slow paths and queries)
+
+struct Registry {
+    types: DashMap<TypeId, &'static TypeEntry>,
+    type_count: AtomicUsize,
+    /// Sites of `Tracked::default()` callers, interned by location.
+    caller_sites: DashMap<(&'static str, u32, u32), &'static Site>,
+    chunks: Mutex<Vec<&'static [Slot]>>,
+    pool: Mutex<Vec<Vec<&'static Slot>>>,
+    threads: Mutex<Vec<Arc<str>>>,
+    next_id: AtomicU64,
+    /// Serializes registrations made while a thread's locals are gone.
+    exiting: Mutex<()>,
+    epoch: Epoch,
+}
+
+fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| Registry {
+        types: DashMap::new(),
+        type_count: AtomicUsize::new(0),
+        caller_sites: DashMap::new(),
+        chunks: Mutex::new(Vec::new()),
+        pool: Mutex::new(Vec::new()),
+        threads: Mutex::new(vec![Arc::from("(exiting thread)")]),
+        next_id: AtomicU64::new(1),
+        exiting: Mutex::new(()),
+        epoch: Epoch::now(),
+    })
+}
+
+/// Locks a registry mutex. No user code runs under these locks, so a poisoned
+/// one still holds consistent data.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Registry {
+    fn entry(&self, type_id: TypeId, name: &'static str) -> &'static TypeEntry {
+        if let Some(e) = self.types.get(&type_id) {
+            return *e;
+        }
+        *self.types.entry(type_id).or_insert_with(|| {
+            TypeEntry::leak(type_id, name, self.type_count.fetch_add(1, Relaxed))
+        })
+    }
+
+    /// A batch of vacant slots: recycled from exited or hoarding threads, else new.
+    fn take_slots(&self) -> Vec<&'static Slot> {
+        if let Some(batch) = lock(&self.pool).pop() {
+            return batch;
+        }
+        let chunk: &'static [Slot] = Box::leak((0..CHUNK).map(|_| Slot::vacant()).collect());
+        lock(&self.chunks).push(chunk);
+        chunk.iter().collect()
+    }
+
+    fn give_slots(&self, batch: Vec<&'static Slot>) {
+        if !batch.is_empty() {
+            lock(&self.pool).push(batch);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Thread-local state
+
+struct Local {
+    thread: u32,
+    /// This thread's cell for each type, by `TypeEntry::index`.
+    cells: Vec<Option<&'static Cell>>,
+    entries: Vec<&'static TypeEntry>,
+    free: Vec<&'static Slot>,
+    next_id: u64,
+    end_id: u64,
+}
+
+thread_local! {
+    static LOCAL: RefCell<Local> = RefCell::new(Local::new());
+}
+
+impl Local {
+    fn new() -> Local {
+        let current = std::thread::current();
+        let name: Arc<str> = match current.name() {
+            Some(name) => Arc::from(name),
+            None => Arc::from(format!("{:?}", current.id())),
+        };
+        let mut threads = lock(&registry().threads);
+        threads.push(name);
+        Local {
+            thread: (threads.len() - 1) as u32,
+            cells: Vec::new(),
+            entries: Vec::new(),
+            free: Vec::new(),
+            next_id: 0,
+            end_id: 0,
+        }
+    }
+
+    #[inline]
+    fn cell(&mut self, entry: &'static TypeEntry) -> &'static Cell {
+        match self.cells.get(entry.index) {
+            Some(Some(cell)) => cell,
+            _ => self.add_cell(entry),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn add_cell(&mut self, entry: &'static TypeEntry) -> &'static Cell {
+        if self.cells.len() <= entry.index {
+            self.cells.resize(entry.index + 1, None);
+        }
+        let cell = entry.acquire_cell();
+        self.cells[entry.index] = Some(cell);
+        self.entries.push(entry);
+        cell
+    }
+
+    #[inline]
+    fn register(
+        &mut self,
+        entry: &'static TypeEntry,
+        site: &'static Site,
+        now: u64,
+    ) -> &'static Slot {
+        let cell = self.cell(entry);
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => self.refill(),
+        };
+        if self.next_id == self.end_id {
+            self.refill_ids();
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        slot.fill(id, entry, site, self.thread, now);
+        entry.note_created(cell);
+        slot
+    }
+
+    #[inline]
+    fn unregister(&mut self, entry: &'static TypeEntry, slot: &'static Slot) {
+        let cell = self.cell(entry);
+        Cell::bump(&cell.dropped);
+        self.free.push(slot);
+        if self.free.len() > 2 * CHUNK {
+            self.spill();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self) -> &'static Slot {
+        self.free = registry().take_slots();
+        self.free.pop().expect("a batch of slots is never empty")
+    }
+
+    /// A thread that drops more than it makes (the consumer of a queue) would
+    /// hoard slots; hand a batch back for the producers.
+    #[cold]
+    #[inline(never)]
+    fn spill(&mut self) {
+        let batch = self.free.split_off(self.free.len() - CHUNK);
+        registry().give_slots(batch);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refill_ids(&mut self) {
+        self.next_id = registry().next_id.fetch_add(ID_BLOCK, Relaxed);
+        self.end_id = self.next_id + ID_BLOCK;
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        // Counts stay in the cells; a later thread continues them.
+        for entry in &self.entries {
+            if let Some(cell) = self.cells[entry.index] {
+                lock(&entry.spare_cells).push(cell);
+            }
+        }
+        registry().give_slots(std::mem::take(&mut self.free));
+    }
+}
+
+/// Runs `f` on this thread's locals, or returns `None` while they are being
+/// destroyed (drops during thread-local destruction) or already borrowed.
+#[inline]
+fn with_local<R>(f: impl FnOnce(&mut Local) -> R) -> Option<R> {
+    LOCAL
+        .try_with(|local| local.try_borrow_mut().ok().map(|mut l| f(&mut l)))
+        .ok()
+        .flatten()
+}
+
+// ---------------------------------------------------------------------------
+// Tokens
+
+/// The per-instance handle inside `Tracked<T>`: the instance's slot.
+pub(crate) struct Token(&'static Slot);
+
+impl Token {
+    #[inline]
+    pub(crate) fn new<T: ?Sized + 'static>(site: &'static Site) -> Token {
+        let cached = site.cache.load(Acquire) as *const TypeEntry;
+        // SAFETY: the cache holds null or a pointer from a `&'static TypeEntry`.
+        let entry = match unsafe { cached.as_ref() } {
+            Some(entry) if entry.type_id == TypeId::of::<T>() => entry,
+            _ => entry_at(site, TypeId::of::<T>(), std::any::type_name::<T>()),
+        };
+        Token(register(entry, site))
+    }
+
+    #[inline(never)]
+    pub(crate) fn at<T: ?Sized + 'static>(caller: &'static Location<'static>) -> Token {
+        let key = (caller.file(), caller.line(), caller.column());
+        let site: &'static Site = *registry().caller_sites.entry(key).or_insert_with(|| {
+            Box::leak(Box::new(Site::new(
+                "",
+                caller.file(),
+                caller.line(),
+                caller.column(),
+            )))
+        });
+        Token::new::<T>(site)
+    }
+
+    #[inline]
+    pub(crate) fn duplicate(&self) -> Token {
+        Token(register(self.0.entry(), self.0.site()))
+    }
+
+    pub(crate) fn id(&self) -> Option<u64> {
+        Some(self.0.id.load(Relaxed))
+    }
+}
+
+impl Drop for Token {
+    #[inline]
+    fn drop(&mut self) {
+        let slot = self.0;
+        let entry = slot.entry();
+        slot.id.store(0, Release);
+        if with_local(|l| l.unregister(entry, slot)).is_none() {
+            unregister_exiting(entry, slot);
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn entry_at(site: &'static Site, type_id: TypeId, name: &'static str) -> &'static TypeEntry {
+    let entry = registry().entry(type_id, name);
+    site.cache
+        .store(entry as *const TypeEntry as *mut (), Release);
+    entry
+}
+
+#[inline]
+fn register(entry: &'static TypeEntry, site: &'static Site) -> &'static Slot {
+    let now = clock::ticks();
+    match with_local(|l| l.register(entry, site, now)) {
+        Some(slot) => slot,
+        None => register_exiting(entry, site, now),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn register_exiting(entry: &'static TypeEntry, site: &'static Site, now: u64) -> &'static Slot {
+    let r = registry();
+    let _writer = lock(&r.exiting);
+    let slot = {
+        let mut batch = r.take_slots();
+        let slot = batch.pop().expect("a batch of slots is never empty");
+        r.give_slots(batch);
+        slot
+    };
+    slot.fill(
+        r.next_id.fetch_add(1, Relaxed),
+        entry,
+        site,
+        EXITING_THREAD,
+        now,
+    );
+    entry.note_created(entry.exiting);
+    slot
+}
+
+#[cold]
+#[inline(never)]
+fn unregister_exiting(entry: &'static TypeEntry, slot: &'static Slot) {
+    let r = registry();
+    let _writer = lock(&r.exiting);
+    Cell::bump(&entry.exiting.dropped);
+    r.give_slots(vec![slot]);
+}
+
+// ---------------------------------------------------------------------------
+// Queries
+
+pub(crate) fn counts(type_id: TypeId) -> Counts {
+    // `get`, never `entry`: a query must not create a type.
+    match registry().types.get(&type_id).map(|e| *e) {
+        Some(entry) => entry.counts(),
+        None => Counts::default(),
+    }
+}
+
+pub(crate) fn snapshot() -> Snapshot {
+    let r = registry();
+    let entries: Vec<&'static TypeEntry> = r.types.iter().map(|e| *e.value()).collect();
+    let types = entries
+        .iter()
+        .map(|e| TypeCounts {
+            key: e.index,
+            name: e.name,
+            counts: e.counts(),
+        })
+        .collect();
+    let chunks: Vec<&'static [Slot]> = lock(&r.chunks).clone();
+    let age = Epoch::now().ager(r.epoch);
+    let records: Vec<Record> = chunks
+        .iter()
+        .flat_map(|c| c.iter())
+        .filter_map(Slot::read)
+        .collect();
+    // After the scan, so every thread a record names is in the table.
+    let threads: Vec<Arc<str>> = lock(&r.threads).clone();
+    let mut instances = Vec::with_capacity(records.len());
+    for rec in records {
+        {
+            instances.push(Instance {
+                id: rec.id,
+                type_key: rec.entry.index,
+                type_name: rec.entry.name,
+                module_path: rec.site.module_path,
+                file: rec.site.file,
+                line: rec.site.line,
+                thread: threads
+                    .get(rec.thread as usize)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from("?")),
+                age: age(rec.created),
+            });
+        }
+    }
+    Snapshot::new(true, types, instances)
+}

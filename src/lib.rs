@@ -1,0 +1,244 @@
+//! Track the live instances of chosen types, to find what leaks.
+//!
+//! Mark a type by giving it a [`Tracked<Self>`] field initialised with
+//! [`track!()`]; then ask which of its instances are alive and where each was
+//! made. In a release build the tracking compiles to nothing.
+//!
+//! ```
+//! use instrack::{track, Tracked};
+//!
+//! #[derive(Debug, Clone)]
+//! pub struct Session { user: String, _tracked: Tracked<Self> }
+//!
+//! impl Session {
+//!     pub fn new(user: &str) -> Self {
+//!         Session { user: user.to_owned(), _tracked: track!() }
+//!     }
+//! }
+//!
+//! let a = Session::new("ada");
+//! let _b = Session::new("bob");
+//! drop(a);
+//! instrack::report("Session"); // to stderr; or "*", or "Session Widget"
+//! let n = instrack::counts::<Session>();
+//! # if !instrack::ENABLED { return; }
+//! assert_eq!((n.live, n.total, n.peak), (1, 2, 2));
+//! ```
+//!
+//! The report lists each type with its counts, then each live instance,
+//! oldest first, with its id, creation site, thread and age:
+//!
+//! ```text
+//! instrack: 1 live instance of 1 tracked type matching "Session"
+//! demo::Session: 1 live, 2 total, 2 peak
+//!     #2  src/main.rs:8  thread main  age 35µs
+//! ```
+//!
+//! # Configuration
+//!
+//! Tracking is compiled in when instrack itself is built with
+//! `debug_assertions` (every `cargo build`, `cargo test`, `cargo run`) or with
+//! its `tracking` feature; [`ENABLED`] says which. The decision is instrack's:
+//! the `cfg`s of the crate that calls [`track!`] play no part.
+//!
+//! | build | tracking | what it costs |
+//! |---|---|---|
+//! | debug (`debug_assertions`) | on | construct + drop of a tracked value: a thread-local slot and counter, no lock; a pointer per value |
+//! | `--release` | **compiled out** | nothing: `Tracked<T>` is zero-sized with no `Drop`, [`track!()`] is a constant, no registry code is linked |
+//! | `--release --features instrack/tracking` | on | as in debug |
+//!
+//! To keep tracking on in a release build of your application, either enable
+//! the feature (`cargo build --release --features instrack/tracking`, or
+//! `features = ["tracking"]` on the dependency), or give instrack alone debug
+//! assertions in the root `Cargo.toml`:
+//!
+//! ```toml
+//! [profile.release.package.instrack]
+//! debug-assertions = true
+//! ```
+//!
+//! Two Cargo rules to know:
+//! - **Features unify.** If any crate in the build enables
+//!   `instrack/tracking` in its `[dependencies]`, every build of the final
+//!   binary tracks. A library should enable it only in `[dev-dependencies]`
+//!   or behind a feature of its own.
+//! - **Profile overrides apply to dependencies.** A root manifest with
+//!   `[profile.dev.package."*"] debug-assertions = false` (a common speed-up)
+//!   turns tracking *off* in debug builds; only the root manifest's profiles
+//!   count.
+//!
+//! The whole API compiles unchanged in every mode; when tracking is compiled
+//! out, [`counts`] returns zeros, [`snapshot`] is empty, and reports say that
+//! tracking is compiled out and how to turn it on:
+//!
+//! ```
+//! let mut out = Vec::new();
+//! instrack::report_to(&mut out, "*").unwrap();
+//! let text = String::from_utf8(out).unwrap();
+//! assert_eq!(text.contains("compiled out"), !instrack::ENABLED);
+//! ```
+//!
+//! # Counting
+//!
+//! [`Counts::live`] and [`Counts::total`] are exact with any number of
+//! threads, for instances dropped on any thread, including during
+//! thread-local destruction; an instance passed to [`std::mem::forget`] stays
+//! live. Each thread counts in its own cells, so constructions on several
+//! threads never contend; a query sums the cells until two passes agree.
+//!
+//! [`Counts::peak`] is the largest `live` the tracker has observed. It is
+//! exact while one thread at a time creates and drops the type. When several
+//! threads create the same type in the same instant, a construction reads the
+//! other threads' cells without stopping them, and a peak that lasted only for
+//! that instant can be missed: `peak` is then a lower bound, never above the
+//! true maximum by more than the same instant's races, and never below any
+//! `live` a query returned.
+//!
+//! # Locking behaviour
+//!
+//! Construction and drop take no lock after a thread's first use of a type.
+//! Queries take short internal locks and never run user code under them.
+#![deny(missing_docs)]
+#![warn(rust_2018_idioms, unreachable_pub)]
+
+mod pattern;
+mod site;
+mod snapshot;
+mod tracked;
+
+cfg_if::cfg_if! {
+    if #[cfg(any(debug_assertions, feature = "tracking"))] {
+        #[path = "imp/clock.rs"]
+        mod clock;
+        #[path = "imp/on.rs"]
+        mod imp;
+    } else {
+        #[path = "imp/off.rs"]
+        mod imp;
+    }
+}
+
+use std::io;
+
+pub use snapshot::{Counts, Instance, Snapshot, TypeCounts};
+pub use tracked::Tracked;
+
+/// Whether tracking is compiled into this build: `true` when instrack is built
+/// with `debug_assertions` or its `tracking` feature. See "Configuration" in
+/// the crate docs.
+pub const ENABLED: bool = imp::ENABLED;
+
+/// Registers a new tracked instance and returns its [`Tracked<T>`] field,
+/// `T` being inferred from where the value goes.
+///
+/// It records a unique id, the type, the creation site (module, file, line),
+/// the creating thread and the creation time. When tracking is compiled out
+/// it is a constant and records nothing.
+///
+/// # Examples
+/// ```
+/// use instrack::{track, Tracked};
+///
+/// struct Widget<T> { value: T, _tracked: Tracked<Self> }
+///
+/// impl<T: 'static> Widget<T> {
+///     fn new(value: T) -> Self { Widget { value, _tracked: track!() } }
+/// }
+///
+/// let w = Widget::new(3u8);
+/// # if !instrack::ENABLED { return; }
+/// assert_eq!(instrack::counts::<Widget<u8>>().live, 1);
+/// assert_eq!(instrack::counts::<Widget<i64>>().live, 0);
+/// ```
+#[macro_export]
+macro_rules! track {
+    () => {{
+        static __INSTRACK_SITE: $crate::__private::Site = $crate::__private::Site::new(
+            $crate::__private::module_path!(),
+            $crate::__private::file!(),
+            $crate::__private::line!(),
+            $crate::__private::column!(),
+        );
+        $crate::Tracked::__at(&__INSTRACK_SITE)
+    }};
+}
+
+/// The counts of type `T`: live, ever created, and the peak of live.
+///
+/// A type never constructed has zero counts (and asking does not register it).
+/// Zero when tracking is compiled out.
+///
+/// # Locking behaviour
+/// Takes a read lock on one shard of the type map; never blocks construction
+/// or drop.
+///
+/// # Examples
+/// ```
+/// struct Never { _t: instrack::Tracked<Self> }
+/// assert_eq!(instrack::counts::<Never>(), instrack::Counts::default());
+/// ```
+pub fn counts<T: ?Sized + 'static>() -> Counts {
+    imp::counts(std::any::TypeId::of::<T>())
+}
+
+/// Every live tracked instance and the counts of every tracked type, taken now.
+///
+/// Narrow it with [`Snapshot::narrow`]; print it with `{}` for the report text.
+/// Empty when tracking is compiled out.
+///
+/// # Locking behaviour
+/// Holds internal locks only to copy lists of pointers; reads the instance
+/// records without stopping other threads, so each count and each record is
+/// exact for some moment during the call.
+pub fn snapshot() -> Snapshot {
+    imp::snapshot()
+}
+
+/// Prints the live instances of the types `pattern` selects, to stderr.
+///
+/// `pattern` is `*` for every tracked type, or type names separated by
+/// whitespace. A name selects a type when it equals the type's full path or
+/// its last segment, with or without generic arguments (`Conn`,
+/// `my_app::net::Conn`, `Conn<u8>`); `*` inside a name matches any run of
+/// characters (`my_app::net::*`). Names that select no tracked type are listed
+/// as such.
+///
+/// Types are listed with the most live instances first; each lists its live
+/// instances, oldest first, up to 20, then "… and N more".
+///
+/// # Examples
+/// ```
+/// instrack::report("*");
+/// ```
+pub fn report(pattern: &str) {
+    // A debugging aid must not take the program down because stderr is closed.
+    let _ = report_to(&mut io::stderr().lock(), pattern);
+}
+
+/// Writes the report that [`report`] prints to `out`.
+///
+/// # Errors
+/// Only those of `out`.
+///
+/// # Examples
+/// ```
+/// struct Ghost { _t: instrack::Tracked<Self> }
+/// let _g = Ghost { _t: instrack::track!() };
+///
+/// let mut out = Vec::new();
+/// instrack::report_to(&mut out, "Ghost Phantom").unwrap();
+/// let text = String::from_utf8(out).unwrap();
+/// # if !instrack::ENABLED { return; }
+/// assert!(text.contains("Ghost: 1 live, 1 total, 1 peak"));
+/// assert!(text.contains("no tracked type matches \"Phantom\""));
+/// ```
+pub fn report_to<W: io::Write>(out: &mut W, pattern: &str) -> io::Result<()> {
+    write!(out, "{}", snapshot().narrow(pattern))
+}
+
+/// Macro plumbing. **Not part of the public API**: may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::site::Site;
+    pub use core::{column, file, line, module_path};
+}

@@ -1,0 +1,344 @@
+//! What queries return: [`Counts`], [`Snapshot`], [`Instance`], [`TypeCounts`].
+//! These types are the same in both build modes; when tracking is compiled
+//! out they are simply empty.
+
+use crate::pattern::Pattern;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How many instances of one type exist, have existed, and existed at most at once.
+///
+/// # Examples
+/// ```
+/// #[derive(Debug)]
+/// struct Job { _t: instrack::Tracked<Self> }
+///
+/// let jobs: Vec<Job> = (0..3).map(|_| Job { _t: instrack::track!() }).collect();
+/// drop(jobs);
+/// let n = instrack::counts::<Job>();
+/// if instrack::ENABLED {
+///     assert_eq!((n.live, n.total, n.peak), (0, 3, 3));
+/// } else {
+///     assert_eq!(n, instrack::Counts::default());
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Counts {
+    /// Instances alive now.
+    pub live: usize,
+    /// Instances ever created.
+    pub total: u64,
+    /// The largest `live` the tracker has observed (see the crate docs, "Counting").
+    pub peak: usize,
+}
+
+/// The counts of one tracked type, as a [`Snapshot`] holds them.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TypeCounts {
+    pub(crate) key: usize,
+    pub(crate) name: &'static str,
+    pub(crate) counts: Counts,
+}
+
+impl TypeCounts {
+    /// The type's name, as [`std::any::type_name`] spells it.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+    /// The type's counts when the snapshot was taken.
+    pub fn counts(&self) -> Counts {
+        self.counts
+    }
+}
+
+/// One live tracked instance: what was recorded when it was made.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Instance {
+    pub(crate) id: u64,
+    pub(crate) type_key: usize,
+    pub(crate) type_name: &'static str,
+    pub(crate) module_path: &'static str,
+    pub(crate) file: &'static str,
+    pub(crate) line: u32,
+    pub(crate) thread: Arc<str>,
+    pub(crate) age: Duration,
+}
+
+impl Instance {
+    /// The instance's id: unique in the process, never reused.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+    /// The type's name, as [`std::any::type_name`] spells it.
+    pub fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+    /// The module that made the instance; empty for instances made through
+    /// [`Tracked::default`](crate::Tracked::default), which knows only file and line.
+    pub fn module_path(&self) -> &'static str {
+        self.module_path
+    }
+    /// The source file that made the instance.
+    pub fn file(&self) -> &'static str {
+        self.file
+    }
+    /// The line in [`file`](Self::file) that made the instance.
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+    /// The thread that made the instance: its name, else its id.
+    pub fn thread(&self) -> &str {
+        &self.thread
+    }
+    /// How old the instance was when the snapshot was taken.
+    pub fn age(&self) -> Duration {
+        self.age
+    }
+}
+
+impl fmt::Display for Instance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "#{}  {}:{}  thread {}  age {}",
+            self.id,
+            self.file,
+            self.line,
+            self.thread,
+            Age(self.age)
+        )
+    }
+}
+
+/// Everything tracked at one moment: per-type counts and every live instance.
+///
+/// Taken by [`snapshot()`](crate::snapshot); its `Display` is the report text
+/// that [`report`](crate::report) prints.
+///
+/// # Examples
+/// ```
+/// #[derive(Debug)]
+/// struct Conn { _t: instrack::Tracked<Self> }
+///
+/// let _c = Conn { _t: instrack::track!() };
+/// let snap = instrack::snapshot().narrow("Conn");
+/// if instrack::ENABLED {
+///     assert!(snap.instances().any(|i| i.type_name().ends_with("Conn")));
+/// }
+/// println!("{snap}");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub(crate) enabled: bool,
+    pub(crate) types: Vec<TypeCounts>,
+    pub(crate) instances: Vec<Instance>,
+    pub(crate) pattern: Option<String>,
+    pub(crate) unmatched: Vec<String>,
+    pub(crate) error: Option<String>,
+}
+
+/// How many instances of one type a report lists before "… and N more".
+pub(crate) const REPORT_LIMIT: usize = 20;
+
+impl Snapshot {
+    pub(crate) fn new(
+        enabled: bool,
+        mut types: Vec<TypeCounts>,
+        mut instances: Vec<Instance>,
+    ) -> Snapshot {
+        types.sort_by(|a, b| b.counts.live.cmp(&a.counts.live).then(a.name.cmp(b.name)));
+        instances.sort_by(|a, b| b.age.cmp(&a.age).then(a.id.cmp(&b.id)));
+        Snapshot {
+            enabled,
+            types,
+            instances,
+            pattern: None,
+            unmatched: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// The per-type counts, most live instances first.
+    pub fn types(&self) -> impl ExactSizeIterator<Item = &TypeCounts> + '_ {
+        self.types.iter()
+    }
+
+    /// The live instances, oldest first.
+    pub fn instances(&self) -> impl ExactSizeIterator<Item = &Instance> + '_ {
+        self.instances.iter()
+    }
+
+    /// The counts of the type named `name` (same matching as a pattern name),
+    /// summed over every type the name selects; zero if it selects none.
+    pub fn counts(&self, name: &str) -> Counts {
+        self.types
+            .iter()
+            .filter(|t| Pattern::name_matches(name, t.name))
+            .fold(Counts::default(), |a, t| Counts {
+                live: a.live + t.counts.live,
+                total: a.total + t.counts.total,
+                peak: a.peak + t.counts.peak,
+            })
+    }
+
+    /// The pattern names that selected no tracked type, if the snapshot was narrowed.
+    pub fn unmatched(&self) -> &[String] {
+        &self.unmatched
+    }
+
+    /// Keeps only the types that `pattern` selects (see [`report`](crate::report)
+    /// for the pattern language). Names that select nothing are kept in
+    /// [`unmatched`](Self::unmatched) and named in the report text; an empty
+    /// pattern gives an empty snapshot whose text says what to write.
+    pub fn narrow(&self, pattern: &str) -> Snapshot {
+        let mut out = Snapshot {
+            pattern: Some(pattern.to_owned()),
+            ..Snapshot::new(self.enabled, Vec::new(), Vec::new())
+        };
+        let parsed = match Pattern::parse(pattern) {
+            Ok(p) => p,
+            Err(message) => {
+                out.error = Some(message);
+                return out;
+            }
+        };
+        let mut keep = vec![false; self.types.len()];
+        for name in parsed.names() {
+            let mut hit = false;
+            for (i, t) in self.types.iter().enumerate() {
+                if Pattern::name_matches(name, t.name) {
+                    keep[i] = true;
+                    hit = true;
+                }
+            }
+            if !hit && self.enabled {
+                out.unmatched.push(name.clone());
+            }
+        }
+        let keys: Vec<usize> = self
+            .types
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(t, _)| t.key)
+            .collect();
+        out.types = self
+            .types
+            .iter()
+            .filter(|t| keys.contains(&t.key))
+            .cloned()
+            .collect();
+        out.instances = self
+            .instances
+            .iter()
+            .filter(|i| keys.contains(&i.type_key))
+            .cloned()
+            .collect();
+        out
+    }
+}
+
+impl fmt::Display for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.enabled {
+            return writeln!(
+                f,
+                "instrack: tracking is compiled out of this build (no debug_assertions, no `tracking` \
+                 feature), so nothing was recorded. Build in debug, or add `--features instrack/tracking`, \
+                 or set `[profile.release.package.instrack] debug-assertions = true`."
+            );
+        }
+        if let Some(error) = &self.error {
+            return writeln!(f, "instrack: {error}");
+        }
+        let live: usize = self.types.iter().map(|t| t.counts.live).sum();
+        write!(
+            f,
+            "instrack: {live} live instance{} of {} tracked type{}",
+            s(live),
+            self.types.len(),
+            s(self.types.len())
+        )?;
+        match &self.pattern {
+            Some(p) => writeln!(f, " matching {p:?}")?,
+            None => writeln!(f)?,
+        }
+        for t in &self.types {
+            let c = t.counts;
+            writeln!(
+                f,
+                "{}: {} live, {} total, {} peak",
+                t.name, c.live, c.total, c.peak
+            )?;
+            let mut shown = 0;
+            let mut listed = 0;
+            for i in self.instances.iter().filter(|i| i.type_key == t.key) {
+                listed += 1;
+                if shown < REPORT_LIMIT {
+                    writeln!(f, "    {i}")?;
+                    shown += 1;
+                }
+            }
+            if listed > shown {
+                writeln!(f, "    … and {} more", listed - shown)?;
+            }
+        }
+        for name in &self.unmatched {
+            writeln!(f, "no tracked type matches {name:?}")?;
+        }
+        Ok(())
+    }
+}
+
+fn s(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// A duration printed the way a person reads an age: `850µs`, `12ms`, `3.4s`, `2m05s`, `1h02m`.
+pub(crate) struct Age(pub(crate) Duration);
+
+impl fmt::Display for Age {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        let secs = d.as_secs();
+        if secs >= 3600 {
+            write!(f, "{}h{:02}m", secs / 3600, secs % 3600 / 60)
+        } else if secs >= 60 {
+            write!(f, "{}m{:02}s", secs / 60, secs % 60)
+        } else if secs >= 1 {
+            write!(f, "{:.1}s", d.as_secs_f64())
+        } else if d.as_millis() >= 1 {
+            write!(f, "{}ms", d.as_millis())
+        } else {
+            write!(f, "{}µs", d.as_micros())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_like_ages() {
+        let cases = [
+            (0, "0µs"),
+            (850_000, "850µs"),
+            (12_000_000, "12ms"),
+            (3_400_000_000, "3.4s"),
+            (125_000_000_000, "2m05s"),
+            (3_720_000_000_000, "1h02m"),
+        ];
+        for (nanos, text) in cases {
+            assert_eq!(Age(Duration::from_nanos(nanos)).to_string(), text);
+        }
+    }
+}

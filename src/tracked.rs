@@ -1,0 +1,118 @@
+//! [`Tracked<T>`], the field that makes a type tracked.
+
+use crate::imp::Token;
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+
+/// A field that registers its owner as a live instance of `T`.
+///
+/// Put a `Tracked<Self>` in a struct and initialise it with
+/// [`track!()`](crate::track). Each value of the struct is then a tracked
+/// instance, from its construction to its drop.
+///
+/// All `Tracked` values compare equal and hash to nothing, so deriving
+/// `PartialEq`, `Eq`, `Hash`, `PartialOrd` or `Ord` on the owner is unaffected.
+/// Cloning registers a new instance, made at the original's site.
+///
+/// # Size and alignment
+/// When tracking is compiled out, `Tracked<T>` is zero-sized, has alignment 1
+/// and no `Drop` impl: the owner's size, alignment, niches and `needs_drop`
+/// are those it would have without the field. When compiled in, it is one
+/// pointer (with a niche, so `Option<Owner>` costs no more than `Owner`).
+///
+/// # Examples
+/// ```
+/// use instrack::{track, Tracked};
+///
+/// #[derive(Debug, Clone, PartialEq)]
+/// struct Session { user: String, _tracked: Tracked<Self> }
+///
+/// let a = Session { user: "ada".into(), _tracked: track!() };
+/// let b = a.clone();
+/// assert_eq!(a, b);
+/// assert_eq!(instrack::counts::<Session>().live, if instrack::ENABLED { 2 } else { 0 });
+/// ```
+pub struct Tracked<T: ?Sized> {
+    token: Token,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: ?Sized + 'static> Tracked<T> {
+    /// Registers a new instance of `T`, recording the caller's file and line.
+    ///
+    /// Prefer [`track!()`](crate::track), which also records the module and
+    /// finds its type without a map lookup.
+    #[track_caller]
+    pub fn new() -> Tracked<T> {
+        Tracked {
+            token: Token::at::<T>(std::panic::Location::caller()),
+            _type: PhantomData,
+        }
+    }
+
+    #[doc(hidden)]
+    #[inline]
+    pub fn __at(site: &'static crate::__private::Site) -> Tracked<T> {
+        Tracked {
+            token: Token::new::<T>(site),
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T: ?Sized> Tracked<T> {
+    /// The instance's id, as reports and snapshots show it; `None` when
+    /// tracking is compiled out.
+    pub fn id(&self) -> Option<u64> {
+        self.token.id()
+    }
+}
+
+impl<T: ?Sized + 'static> Default for Tracked<T> {
+    /// Same as [`Tracked::new`]: registers an instance made at the caller.
+    #[track_caller]
+    fn default() -> Self {
+        Tracked::new()
+    }
+}
+
+impl<T: ?Sized> Clone for Tracked<T> {
+    /// Registers a new instance of `T`, with the original's creation site.
+    fn clone(&self) -> Self {
+        Tracked {
+            token: self.token.duplicate(),
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for Tracked<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.id() {
+            Some(id) => write!(f, "Tracked(#{id})"),
+            None => f.write_str("Tracked"),
+        }
+    }
+}
+
+impl<T: ?Sized> PartialEq for Tracked<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl<T: ?Sized> Eq for Tracked<T> {}
+impl<T: ?Sized> PartialOrd for Tracked<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T: ?Sized> Ord for Tracked<T> {
+    fn cmp(&self, _: &Self) -> Ordering {
+        Ordering::Equal
+    }
+}
+impl<T: ?Sized> Hash for Tracked<T> {
+    fn hash<H: Hasher>(&self, _: &mut H) {}
+}
