@@ -242,3 +242,8 @@ pub mod __private {
     pub use crate::site::Site;
     pub use core::{column, file, line, module_path};
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -11,12 +11,11 @@ use std::sync::atomic::AtomicPtr;
 ///
 /// When tracking is compiled out nothing reads it, and the linker drops it.
 #[derive(Debug)]
-#[cfg_attr(not(any(debug_assertions, feature = "tracking")), allow(dead_code))]
+#[allow(dead_code)] // read only by the registry, which may be compiled out
 pub struct Site {
     pub(crate) module_path: &'static str,
     pub(crate) file: &'static str,
     pub(crate) line: u32,
-    #[allow(dead_code)] // part of the site's identity; reports print `file:line`
     pub(crate) column: u32,
     pub(crate) cache: AtomicPtr<()>,
 }

@@ -274,17 +274,26 @@ impl fmt::Display for Snapshot {
                 "{}: {} live, {} total, {} peak",
                 t.name, c.live, c.total, c.peak
             )?;
-            let mut shown = 0;
-            let mut listed = 0;
-            for i in self.instances.iter().filter(|i| i.type_key == t.key) {
-                listed += 1;
-                if shown < REPORT_LIMIT {
-                    writeln!(f, "    {i}")?;
-                    shown += 1;
-                }
+            let of_type = || self.instances.iter().filter(|i| i.type_key == t.key);
+            let shown: Vec<&Instance> = of_type().take(REPORT_LIMIT).collect();
+            let id_width = shown.iter().map(|i| digits(i.id)).max().unwrap_or(0);
+            let sites: Vec<String> = shown
+                .iter()
+                .map(|i| format!("{}:{}", i.file, i.line))
+                .collect();
+            let site_width = sites.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+            for (i, site) in shown.iter().zip(&sites) {
+                writeln!(
+                    f,
+                    "    #{:<id_width$}  {site:<site_width$}  thread {}  age {}",
+                    i.id,
+                    i.thread,
+                    Age(i.age)
+                )?;
             }
-            if listed > shown {
-                writeln!(f, "    … and {} more", listed - shown)?;
+            let more = of_type().count() - shown.len();
+            if more > 0 {
+                writeln!(f, "    … and {more} more")?;
             }
         }
         for name in &self.unmatched {
@@ -292,6 +301,10 @@ impl fmt::Display for Snapshot {
         }
         Ok(())
     }
+}
+
+fn digits(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
 fn s(n: usize) -> &'static str {

@@ -17,6 +17,7 @@ use dashmap::DashMap;
 use std::any::TypeId;
 use std::cell::RefCell;
 use std::panic::Location;
+use std::ptr::NonNull;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::atomic::{fence, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -481,7 +482,18 @@ fn with_local<R>(f: impl FnOnce(&mut Local) -> R) -> Option<R> {
 // Tokens
 
 /// The per-instance handle inside `Tracked<T>`: the instance's slot.
-pub(crate) struct Token(&'static Slot);
+///
+/// A pointer rather than `&'static Slot` so that lints looking for interior
+/// mutability in hash keys (clippy's `mutable_key_type`) do not flag user
+/// types that derive `Hash`: a `Tracked` hashes to nothing.
+pub(crate) struct Token(NonNull<Slot>);
+
+// SAFETY: the pointer comes from a `&'static Slot`; `Slot` is `Sync` (only
+// atomics), so sharing or sending the pointer is as safe as the reference.
+unsafe impl Send for Token {}
+// SAFETY: as above.
+unsafe impl Sync for Token {}
+impl std::panic::RefUnwindSafe for Token {}
 
 impl Token {
     #[inline]
@@ -492,7 +504,13 @@ impl Token {
             Some(entry) if entry.type_id == TypeId::of::<T>() => entry,
             _ => entry_at(site, TypeId::of::<T>(), std::any::type_name::<T>()),
         };
-        Token(register(entry, site))
+        Token::from(register(entry, site))
+    }
+
+    #[inline]
+    fn slot(&self) -> &'static Slot {
+        // SAFETY: made from a `&'static Slot` in `Token::from`.
+        unsafe { self.0.as_ref() }
     }
 
     #[inline(never)]
@@ -511,18 +529,25 @@ impl Token {
 
     #[inline]
     pub(crate) fn duplicate(&self) -> Token {
-        Token(register(self.0.entry(), self.0.site()))
+        Token::from(register(self.slot().entry(), self.slot().site()))
     }
 
     pub(crate) fn id(&self) -> Option<u64> {
-        Some(self.0.id.load(Relaxed))
+        Some(self.slot().id.load(Relaxed))
+    }
+}
+
+impl From<&'static Slot> for Token {
+    #[inline]
+    fn from(slot: &'static Slot) -> Token {
+        Token(NonNull::from(slot))
     }
 }
 
 impl Drop for Token {
     #[inline]
     fn drop(&mut self) {
-        let slot = self.0;
+        let slot = self.slot();
         let entry = slot.entry();
         slot.id.store(0, Release);
         if with_local(|l| l.unregister(entry, slot)).is_none() {

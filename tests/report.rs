@@ -1,0 +1,155 @@
+//! The report: its text, the pattern language, and what it says when a
+//! pattern matches nothing or tracking is compiled out.
+
+use instrack::{track, Tracked};
+
+fn report(pattern: &str) -> String {
+    let mut out = Vec::new();
+    instrack::report_to(&mut out, pattern).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+mod net {
+    use super::*;
+    pub struct Conn {
+        pub _t: Tracked<Self>,
+    }
+    pub struct Listener {
+        pub _t: Tracked<Self>,
+    }
+}
+
+#[test]
+fn a_compiled_out_build_says_so_and_how_to_turn_tracking_on() {
+    let text = report("*");
+    if instrack::ENABLED {
+        assert!(!text.contains("compiled out"), "{text}");
+    } else {
+        assert!(text.contains("compiled out"), "{text}");
+        assert!(text.contains("--features instrack/tracking"), "{text}");
+    }
+}
+
+#[test]
+fn each_instance_line_gives_id_site_thread_and_age_oldest_first() {
+    struct Order {
+        _t: Tracked<Self>,
+    }
+    let first = Order { _t: track!() };
+    let line = line!() - 1;
+    let second = Order { _t: track!() };
+    let text = report("Order");
+    if !instrack::ENABLED {
+        return;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("instrack: 2 live instances of 1 tracked type matching \"Order\""),
+        "{text}"
+    );
+    assert!(lines[1].ends_with("report::each_instance_line_gives_id_site_thread_and_age_oldest_first::Order: 2 live, 2 total, 2 peak"), "{text}");
+    let id1 = first._t.id().unwrap();
+    let id2 = second._t.id().unwrap();
+    assert!(
+        lines[2].starts_with(&format!("    #{id1}  tests/report.rs:{line}  thread ")),
+        "{text}"
+    );
+    assert!(lines[2].contains("  age "), "{text}");
+    assert!(
+        lines[3].starts_with(&format!(
+            "    #{id2}  tests/report.rs:{}  thread ",
+            line + 2
+        )),
+        "{text}"
+    );
+    let snap = instrack::snapshot().narrow("Order");
+    let i = snap.instances().next().unwrap();
+    assert_eq!((i.id(), i.file(), i.line()), (id1, "tests/report.rs", line));
+    assert_eq!(i.module_path(), "report");
+    assert!(i.type_name().ends_with("::Order"));
+    assert!(i.age() >= snap.instances().nth(1).unwrap().age());
+}
+
+#[test]
+fn long_lists_are_capped_and_types_sorted_by_live_count() {
+    struct Few {
+        _t: Tracked<Self>,
+    }
+    struct Many {
+        _t: Tracked<Self>,
+    }
+    let _few: Vec<Few> = (0..2).map(|_| Few { _t: track!() }).collect();
+    let _many: Vec<Many> = (0..25).map(|_| Many { _t: track!() }).collect();
+    let text = report("Few Many");
+    if !instrack::ENABLED {
+        return;
+    }
+    let many_at = text.find("::Many: 25 live").expect(&text);
+    let few_at = text.find("::Few: 2 live").expect(&text);
+    assert!(many_at < few_at, "{text}");
+    assert_eq!(text.matches("tests/report.rs").count(), 20 + 2, "{text}");
+    assert!(text.contains("    … and 5 more\n"), "{text}");
+}
+
+#[test]
+fn names_select_by_full_path_last_segment_generics_or_glob() {
+    #[allow(dead_code)]
+    struct Gen<T>(T, Tracked<Self>);
+    let _c = net::Conn { _t: track!() };
+    let _l = net::Listener { _t: track!() };
+    let _g = Gen(1u32, track!());
+    if !instrack::ENABLED {
+        return;
+    }
+    let snap = instrack::snapshot();
+    let selected = |pattern: &str| -> Vec<String> {
+        let mut names: Vec<String> = snap
+            .narrow(pattern)
+            .types()
+            .map(|t| t.name().rsplit("::").next().unwrap().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(selected("Conn"), ["Conn"]);
+    assert_eq!(selected("report::net::Conn"), ["Conn"]);
+    assert_eq!(selected("report::net::*"), ["Conn", "Listener"]);
+    assert_eq!(selected("Gen"), ["Gen<u32>"]);
+    assert_eq!(selected("Gen<u32>"), ["Gen<u32>"]);
+    assert_eq!(selected("Gen<u64>"), Vec::<String>::new());
+    assert_eq!(selected("Conn  Listener"), ["Conn", "Listener"]);
+    assert!(selected("*").len() >= 3);
+}
+
+#[test]
+fn a_name_that_matches_nothing_is_named_in_the_report() {
+    struct Present {
+        _t: Tracked<Self>,
+    }
+    let _p = Present { _t: track!() };
+    let text = report("Present Absent Nope::*");
+    let snap = instrack::snapshot().narrow("Present Absent Nope::*");
+    if instrack::ENABLED {
+        assert!(text.contains("::Present: 1 live"), "{text}");
+        assert!(
+            text.contains("no tracked type matches \"Absent\"\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("no tracked type matches \"Nope::*\"\n"),
+            "{text}"
+        );
+        assert_eq!(snap.unmatched(), ["Absent", "Nope::*"]);
+    } else {
+        assert!(snap.unmatched().is_empty());
+    }
+}
+
+#[test]
+fn an_empty_pattern_says_what_to_write() {
+    let text = report(" ");
+    if instrack::ENABLED {
+        assert!(text.starts_with("instrack: empty type pattern"), "{text}");
+        assert!(text.contains("write \"*\" for every type"), "{text}");
+    }
+}
