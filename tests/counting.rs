@@ -162,3 +162,28 @@ fn drop_may_reenter_the_tracker() {
     assert_eq!(counts::<Reentrant>(), expect(0, 1, 1));
     assert_eq!(counts::<Inner>(), expect(1, 2, 1));
 }
+
+#[test]
+fn default_and_new_record_the_callers_file_and_line() {
+    struct Made;
+    let by_default: Tracked<Made> = Tracked::default();
+    let line = line!() - 1;
+    let by_new = Tracked::<Made>::new();
+    let snap = instrack::snapshot().narrow("Made");
+    let sites: Vec<(&str, u32, &str)> = snap
+        .instances()
+        .map(|i| (i.file(), i.line(), i.module_path()))
+        .collect();
+    if instrack::ENABLED {
+        assert_eq!(
+            sites,
+            [
+                ("tests/counting.rs", line, ""),
+                ("tests/counting.rs", line + 2, "")
+            ]
+        );
+    } else {
+        assert!(sites.is_empty());
+    }
+    drop((by_default, by_new));
+}
