@@ -32,27 +32,16 @@ struct Session {
 
 impl Server {
     fn new() -> Self {
-        Server {
-            connections: HashMap::new(),
-            recent: Vec::new(),
-            _tracked: track!(),
-        }
+        Server { connections: HashMap::new(), recent: Vec::new(), _tracked: track!() }
     }
 
     fn connect(&mut self, id: u32) {
-        let conn = Connection {
-            peer: format!("10.0.0.{id}:5000"),
-            session: None,
-            _tracked: track!(),
-        };
+        let conn = Connection { peer: format!("10.0.0.{id}:5000"), session: None, _tracked: track!() };
         self.connections.insert(id, conn);
     }
 
     fn login(&mut self, id: u32, user: &str) {
-        let session = Session {
-            user: user.to_owned(),
-            _tracked: track!(),
-        };
+        let session = Session { user: user.to_owned(), _tracked: track!() };
         // Cached "for quick reconnects": the copy that leaks.
         self.recent.push(session.clone());
         if let Some(conn) = self.connections.get_mut(&id) {
@@ -88,40 +77,14 @@ fn main() {
     // 4 clients are still connected, so 4 connections are expected; but
     // every client that skipped logout left a session behind.
     println!("connected clients: {}", server.connections.len());
-    println!(
-        "peers: {:?}",
-        server
-            .connections
-            .values()
-            .map(|c| c.peer.as_str())
-            .collect::<Vec<_>>()
-    );
-    println!(
-        "sessions in use: {}",
-        server
-            .connections
-            .values()
-            .filter(|c| c.session.is_some())
-            .count()
-    );
-    println!(
-        "cached users: {:?}",
-        server
-            .recent
-            .iter()
-            .map(|s| s.user.as_str())
-            .take(3)
-            .collect::<Vec<_>>()
-    );
+    println!("peers: {:?}", server.connections.values().map(|c| c.peer.as_str()).collect::<Vec<_>>());
+    println!("sessions in use: {}", server.connections.values().filter(|c| c.session.is_some()).count());
+    println!("cached users: {:?}", server.recent.iter().map(|s| s.user.as_str()).take(3).collect::<Vec<_>>());
     println!();
     instrack::report("*");
 
     let sessions = instrack::counts::<Session>();
-    let in_use = server
-        .connections
-        .values()
-        .filter(|c| c.session.is_some())
-        .count();
+    let in_use = server.connections.values().filter(|c| c.session.is_some()).count();
     if instrack::ENABLED {
         println!(
             "\nSession: {} live ({} total, {} peak) while {in_use} is in use: the `recent` cache leaks \

@@ -101,7 +101,10 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
+mod diff;
+mod leaks;
 mod pattern;
+mod shared;
 mod site;
 mod snapshot;
 mod tracked;
@@ -119,7 +122,11 @@ cfg_if::cfg_if! {
 }
 
 use std::io;
+use std::rc::Rc;
+use std::sync::Arc;
 
+pub use diff::{Diff, TypeDiff};
+pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, DropExpectation, Watch, WeakCount};
 pub use snapshot::{Counts, Instance, Snapshot, TypeCounts};
 pub use tracked::Tracked;
 
@@ -128,12 +135,23 @@ pub use tracked::Tracked;
 /// the crate docs.
 pub const ENABLED: bool = imp::ENABLED;
 
-/// Registers a new tracked instance and returns its [`Tracked<T>`] field,
-/// `T` being inferred from where the value goes.
+/// Registers a tracked instance: `track!()` for a [`Tracked<T>`] field,
+/// `track!(&value)` for a value shared through `Arc` or `Rc`.
 ///
-/// It records a unique id, the type, the creation site (module, file, line),
-/// the creating thread and the creation time. When tracking is compiled out
-/// it is a constant and records nothing.
+/// Both record a unique id, the type, the creation site (module, file,
+/// line), the creating thread and the creation time. When tracking is
+/// compiled out both record nothing and `track!()` is a constant.
+///
+/// - `track!()` returns a [`Tracked<T>`], `T` being inferred from where the
+///   value goes. The instance is live until the `Tracked` drops.
+/// - `track!(&value)`, with `value` an `Arc<T>` (`T: Debug + Send + Sync +
+///   'static`) or an `Rc<T>` (`T: Debug + 'static`), keeps a *weak* reference
+///   to it and returns `()`: tracking never keeps a value alive. The instance
+///   is live while any strong reference is. Reports print its `Debug` text.
+///   An `Rc` cannot leave its thread, so `Rc` instances are seen (by
+///   [`counts`], [`snapshot`], [`live_rc`]) only on the thread that tracked
+///   them; other threads see them only in [`Counts::total`]. Track a value
+///   one way only: an `Arc` of a type with a `Tracked` field counts twice.
 ///
 /// # Examples
 /// ```
@@ -161,6 +179,15 @@ macro_rules! track {
         );
         $crate::Tracked::__at(&__INSTRACK_SITE)
     }};
+    ($value:expr $(,)?) => {{
+        static __INSTRACK_SITE: $crate::__private::Site = $crate::__private::Site::new(
+            $crate::__private::module_path!(),
+            $crate::__private::file!(),
+            $crate::__private::line!(),
+            $crate::__private::column!(),
+        );
+        $crate::__private::Shared::__register($value, &__INSTRACK_SITE)
+    }};
 }
 
 /// The counts of type `T`: live, ever created, and the peak of live.
@@ -181,6 +208,39 @@ pub fn counts<T: ?Sized + 'static>() -> Counts {
     imp::counts(std::any::TypeId::of::<T>())
 }
 
+/// The live `Arc<T>` instances registered with `track!(&arc)`, oldest first.
+///
+/// The returned `Arc`s are strong references: the instances stay alive at
+/// least until you drop them. Empty when tracking is compiled out.
+///
+/// # Examples
+/// ```
+/// use std::sync::Arc;
+///
+/// #[derive(Debug)]
+/// struct Config { name: &'static str }
+///
+/// let a = Arc::new(Config { name: "a" });
+/// instrack::track!(&a);
+/// let b = Arc::new(Config { name: "b" });
+/// instrack::track!(&b);
+/// drop(b);
+/// # if !instrack::ENABLED { return; }
+/// let live = instrack::live::<Config>();
+/// assert_eq!(live.len(), 1);
+/// assert!(Arc::ptr_eq(&live[0], &a));
+/// ```
+pub fn live<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
+    imp::live_arcs()
+}
+
+/// The live `Rc<T>` instances that this thread registered with
+/// `track!(&rc)`, oldest first. Other threads' `Rc`s are not visible: an
+/// `Rc` cannot be touched outside its thread. Empty when tracking is compiled out.
+pub fn live_rc<T: 'static>() -> Vec<Rc<T>> {
+    imp::live_rcs()
+}
+
 /// Every live tracked instance and the counts of every tracked type, taken now.
 ///
 /// Narrow it with [`Snapshot::narrow`]; print it with `{}` for the report text.
@@ -191,7 +251,7 @@ pub fn counts<T: ?Sized + 'static>() -> Counts {
 /// records without stopping other threads, so each count and each record is
 /// exact for some moment during the call.
 pub fn snapshot() -> Snapshot {
-    imp::snapshot()
+    imp::snapshot(None)
 }
 
 /// Prints the live instances of the types `pattern` selects, to stderr.
@@ -239,6 +299,7 @@ pub fn report_to<W: io::Write>(out: &mut W, pattern: &str) -> io::Result<()> {
 /// Macro plumbing. **Not part of the public API**: may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::shared::Shared;
     pub use crate::site::Site;
     pub use core::{column, file, line, module_path};
 }

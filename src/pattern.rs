@@ -72,12 +72,9 @@ mod tests {
     #[test]
     fn names_match_full_path_or_last_segment_with_or_without_generics() {
         let t = "my_app::net::Conn<alloc::string::String>";
-        for yes in [
-            "my_app::net::Conn<alloc::string::String>",
-            "my_app::net::Conn",
-            "Conn",
-            "Conn<alloc::string::String>",
-        ] {
+        for yes in
+            ["my_app::net::Conn<alloc::string::String>", "my_app::net::Conn", "Conn", "Conn<alloc::string::String>"]
+        {
             assert!(Pattern::name_matches(yes, t), "{yes}");
         }
         for no in ["Con", "net::Conn", "String", "conn", "my_app"] {
@@ -88,14 +85,7 @@ mod tests {
     #[test]
     fn star_globs_inside_a_name() {
         let t = "my_app::net::Conn";
-        for yes in [
-            "my_app::net::*",
-            "*Conn",
-            "my_*::Conn",
-            "*",
-            "C*n",
-            "my_app::*::Conn",
-        ] {
+        for yes in ["my_app::net::*", "*Conn", "my_*::Conn", "*", "C*n", "my_app::*::Conn"] {
             assert!(Pattern::name_matches(yes, t), "{yes}");
         }
         for no in ["other::*", "*Connx", "C*x", "my_app::db::*"] {
@@ -110,9 +100,6 @@ mod tests {
     fn an_empty_pattern_is_an_error_that_says_what_to_write() {
         let err = Pattern::parse("  \t").unwrap_err();
         assert!(err.contains("\"*\""), "{err}");
-        assert_eq!(
-            Pattern::parse(" A  B\nC ").unwrap().names(),
-            ["A", "B", "C"]
-        );
+        assert_eq!(Pattern::parse(" A  B\nC ").unwrap().names(), ["A", "B", "C"]);
     }
 }

@@ -22,18 +22,7 @@ pub struct Site {
 
 impl Site {
     /// Used by `track!`; not public API.
-    pub const fn new(
-        module_path: &'static str,
-        file: &'static str,
-        line: u32,
-        column: u32,
-    ) -> Site {
-        Site {
-            module_path,
-            file,
-            line,
-            column,
-            cache: AtomicPtr::new(std::ptr::null_mut()),
-        }
+    pub const fn new(module_path: &'static str, file: &'static str, line: u32, column: u32) -> Site {
+        Site { module_path, file, line, column, cache: AtomicPtr::new(std::ptr::null_mut()) }
     }
 }

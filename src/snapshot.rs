@@ -5,7 +5,7 @@
 use crate::pattern::Pattern;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How many instances of one type exist, have existed, and existed at most at once.
 ///
@@ -66,6 +66,7 @@ pub struct Instance {
     pub(crate) line: u32,
     pub(crate) thread: Arc<str>,
     pub(crate) age: Duration,
+    pub(crate) debug: Option<String>,
 }
 
 impl Instance {
@@ -98,19 +99,17 @@ impl Instance {
     pub fn age(&self) -> Duration {
         self.age
     }
+    /// The instance's `Debug` text, for instances tracked through `Arc` or
+    /// `Rc` (`track!(&value)`); cut to 200 characters with `…`. A `Debug` that
+    /// panicked gives `<Debug panicked: message>`. `None` for `Tracked` fields.
+    pub fn debug(&self) -> Option<&str> {
+        self.debug.as_deref()
+    }
 }
 
 impl fmt::Display for Instance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "#{}  {}:{}  thread {}  age {}",
-            self.id,
-            self.file,
-            self.line,
-            self.thread,
-            Age(self.age)
-        )
+        write!(f, "#{}  {}:{}  thread {}  age {}", self.id, self.file, self.line, self.thread, Age(self.age))
     }
 }
 
@@ -139,26 +138,30 @@ pub struct Snapshot {
     pub(crate) pattern: Option<String>,
     pub(crate) unmatched: Vec<String>,
     pub(crate) error: Option<String>,
+    pub(crate) taken: Instant,
 }
 
 /// How many instances of one type a report lists before "… and N more".
 pub(crate) const REPORT_LIMIT: usize = 20;
 
 impl Snapshot {
-    pub(crate) fn new(
-        enabled: bool,
-        mut types: Vec<TypeCounts>,
-        mut instances: Vec<Instance>,
-    ) -> Snapshot {
+    pub(crate) fn new(enabled: bool, mut types: Vec<TypeCounts>, mut instances: Vec<Instance>) -> Snapshot {
         types.sort_by(|a, b| b.counts.live.cmp(&a.counts.live).then(a.name.cmp(b.name)));
         instances.sort_by(|a, b| b.age.cmp(&a.age).then(a.id.cmp(&b.id)));
-        Snapshot {
-            enabled,
-            types,
-            instances,
-            pattern: None,
-            unmatched: Vec::new(),
-            error: None,
+        Snapshot { enabled, types, instances, pattern: None, unmatched: Vec::new(), error: None, taken: Instant::now() }
+    }
+
+    /// When the snapshot was taken.
+    pub fn taken(&self) -> Instant {
+        self.taken
+    }
+
+    /// Whether the pattern this snapshot was narrowed by selects `type_name`;
+    /// every type is selected when it was not narrowed.
+    pub(crate) fn selects(&self, type_name: &str) -> bool {
+        match &self.pattern {
+            None => true,
+            Some(p) => Pattern::parse(p).is_ok_and(|p| p.names().iter().any(|n| Pattern::name_matches(n, type_name))),
         }
     }
 
@@ -175,14 +178,11 @@ impl Snapshot {
     /// The counts of the type named `name` (same matching as a pattern name),
     /// summed over every type the name selects; zero if it selects none.
     pub fn counts(&self, name: &str) -> Counts {
-        self.types
-            .iter()
-            .filter(|t| Pattern::name_matches(name, t.name))
-            .fold(Counts::default(), |a, t| Counts {
-                live: a.live + t.counts.live,
-                total: a.total + t.counts.total,
-                peak: a.peak + t.counts.peak,
-            })
+        self.types.iter().filter(|t| Pattern::name_matches(name, t.name)).fold(Counts::default(), |a, t| Counts {
+            live: a.live + t.counts.live,
+            total: a.total + t.counts.total,
+            peak: a.peak + t.counts.peak,
+        })
     }
 
     /// The pattern names that selected no tracked type, if the snapshot was narrowed.
@@ -197,6 +197,7 @@ impl Snapshot {
     pub fn narrow(&self, pattern: &str) -> Snapshot {
         let mut out = Snapshot {
             pattern: Some(pattern.to_owned()),
+            taken: self.taken,
             ..Snapshot::new(self.enabled, Vec::new(), Vec::new())
         };
         let parsed = match Pattern::parse(pattern) {
@@ -219,25 +220,9 @@ impl Snapshot {
                 out.unmatched.push(name.clone());
             }
         }
-        let keys: Vec<usize> = self
-            .types
-            .iter()
-            .zip(&keep)
-            .filter(|(_, k)| **k)
-            .map(|(t, _)| t.key)
-            .collect();
-        out.types = self
-            .types
-            .iter()
-            .filter(|t| keys.contains(&t.key))
-            .cloned()
-            .collect();
-        out.instances = self
-            .instances
-            .iter()
-            .filter(|i| keys.contains(&i.type_key))
-            .cloned()
-            .collect();
+        let keys: Vec<usize> = self.types.iter().zip(&keep).filter(|(_, k)| **k).map(|(t, _)| t.key).collect();
+        out.types = self.types.iter().filter(|t| keys.contains(&t.key)).cloned().collect();
+        out.instances = self.instances.iter().filter(|i| keys.contains(&i.type_key)).cloned().collect();
         out
     }
 }
@@ -269,27 +254,18 @@ impl fmt::Display for Snapshot {
         }
         for t in &self.types {
             let c = t.counts;
-            writeln!(
-                f,
-                "{}: {} live, {} total, {} peak",
-                t.name, c.live, c.total, c.peak
-            )?;
+            writeln!(f, "{}: {} live, {} total, {} peak", t.name, c.live, c.total, c.peak)?;
             let of_type = || self.instances.iter().filter(|i| i.type_key == t.key);
             let shown: Vec<&Instance> = of_type().take(REPORT_LIMIT).collect();
             let id_width = shown.iter().map(|i| digits(i.id)).max().unwrap_or(0);
-            let sites: Vec<String> = shown
-                .iter()
-                .map(|i| format!("{}:{}", i.file, i.line))
-                .collect();
+            let sites: Vec<String> = shown.iter().map(|i| format!("{}:{}", i.file, i.line)).collect();
             let site_width = sites.iter().map(|s| s.chars().count()).max().unwrap_or(0);
             for (i, site) in shown.iter().zip(&sites) {
-                writeln!(
-                    f,
-                    "    #{:<id_width$}  {site:<site_width$}  thread {}  age {}",
-                    i.id,
-                    i.thread,
-                    Age(i.age)
-                )?;
+                write!(f, "    #{:<id_width$}  {site:<site_width$}  thread {}  age {}", i.id, i.thread, Age(i.age))?;
+                match &i.debug {
+                    Some(debug) => writeln!(f, "  {debug}")?,
+                    None => writeln!(f)?,
+                }
             }
             let more = of_type().count() - shown.len();
             if more > 0 {

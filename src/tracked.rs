@@ -46,19 +46,13 @@ impl<T: ?Sized + 'static> Tracked<T> {
     /// finds its type without a map lookup.
     #[track_caller]
     pub fn new() -> Tracked<T> {
-        Tracked {
-            token: Token::at::<T>(std::panic::Location::caller()),
-            _type: PhantomData,
-        }
+        Tracked { token: Token::at::<T>(std::panic::Location::caller()), _type: PhantomData }
     }
 
     #[doc(hidden)]
     #[inline]
     pub fn __at(site: &'static crate::__private::Site) -> Tracked<T> {
-        Tracked {
-            token: Token::new::<T>(site),
-            _type: PhantomData,
-        }
+        Tracked { token: Token::new::<T>(site), _type: PhantomData }
     }
 }
 
@@ -81,10 +75,7 @@ impl<T: ?Sized + 'static> Default for Tracked<T> {
 impl<T: ?Sized> Clone for Tracked<T> {
     /// Registers a new instance of `T`, with the original's creation site.
     fn clone(&self) -> Self {
-        Tracked {
-            token: self.token.duplicate(),
-            _type: PhantomData,
-        }
+        Tracked { token: self.token.duplicate(), _type: PhantomData }
     }
 }
 

@@ -14,10 +14,7 @@ struct Session {
 
 impl Session {
     fn new(user: &str) -> Session {
-        Session {
-            _user: user.to_owned(),
-            _tracked: track!(),
-        }
+        Session { _user: user.to_owned(), _tracked: track!() }
     }
 }
 
@@ -63,10 +60,7 @@ fn clone_and_default_register_new_instances() {
     assert_eq!(counts::<Doc>(), expect(3, 3, 3));
     if instrack::ENABLED {
         let ids = [a._t.id(), b._t.id(), c._t.id()];
-        assert!(
-            ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2],
-            "{ids:?}"
-        );
+        assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2], "{ids:?}");
     } else {
         assert_eq!(a._t.id(), None);
     }
@@ -94,9 +88,7 @@ fn a_query_never_registers_a_type() {
     assert!(!snap.types().any(|t| t.name().ends_with("NeverBuilt")));
     let mut out = Vec::new();
     instrack::report_to(&mut out, "NeverBuilt").unwrap();
-    assert!(!instrack::snapshot()
-        .types()
-        .any(|t| t.name().ends_with("NeverBuilt")));
+    assert!(!instrack::snapshot().types().any(|t| t.name().ends_with("NeverBuilt")));
 }
 
 /// One `track!()` inside a generic function is one `static` shared by every
@@ -109,10 +101,7 @@ fn each_instantiation_of_a_generic_type_is_its_own_type() {
     }
     impl<T: 'static> Widget<T> {
         fn new(value: T) -> Self {
-            Widget {
-                _value: value,
-                _t: track!(),
-            }
+            Widget { _value: value, _t: track!() }
         }
     }
     let mut keep = (Vec::new(), Vec::new());
@@ -170,18 +159,9 @@ fn default_and_new_record_the_callers_file_and_line() {
     let line = line!() - 1;
     let by_new = Tracked::<Made>::new();
     let snap = instrack::snapshot().narrow("Made");
-    let sites: Vec<(&str, u32, &str)> = snap
-        .instances()
-        .map(|i| (i.file(), i.line(), i.module_path()))
-        .collect();
+    let sites: Vec<(&str, u32, &str)> = snap.instances().map(|i| (i.file(), i.line(), i.module_path())).collect();
     if instrack::ENABLED {
-        assert_eq!(
-            sites,
-            [
-                ("tests/counting.rs", line, ""),
-                ("tests/counting.rs", line + 2, "")
-            ]
-        );
+        assert_eq!(sites, [("tests/counting.rs", line, ""), ("tests/counting.rs", line + 2, "")]);
     } else {
         assert!(sites.is_empty());
     }

@@ -49,10 +49,7 @@ fn layout_matches_the_mode() {
         assert_eq!(size_of::<Option<Marked>>(), size_of::<Marked>());
     } else {
         assert_eq!(size_of::<Tracked<Plain>>(), 0);
-        assert_eq!(
-            (size_of::<Marked>(), align_of::<Marked>()),
-            (size_of::<Plain>(), align_of::<Plain>())
-        );
+        assert_eq!((size_of::<Marked>(), align_of::<Marked>()), (size_of::<Plain>(), align_of::<Plain>()));
         assert_eq!(size_of::<Option<Marked>>(), size_of::<Option<Plain>>());
         assert!(!needs_drop::<MarkedByte>());
     }
@@ -84,18 +81,9 @@ fn derives_on_the_owner_see_only_its_data() {
         name: String,
         _t: Tracked<Self>,
     }
-    let a = Key {
-        name: "a".into(),
-        _t: track!(),
-    };
-    let a2 = Key {
-        name: "a".into(),
-        _t: track!(),
-    };
-    let b = Key {
-        name: "b".into(),
-        _t: track!(),
-    };
+    let a = Key { name: "a".into(), _t: track!() };
+    let a2 = Key { name: "a".into(), _t: track!() };
+    let b = Key { name: "b".into(), _t: track!() };
     assert_eq!(a, a2);
     assert!(a < b);
     assert_eq!(a.cmp(&a2), std::cmp::Ordering::Equal);

@@ -43,25 +43,18 @@ fn each_instance_line_gives_id_site_thread_and_age_oldest_first() {
         return;
     }
     let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("instrack: 2 live instances of 1 tracked type matching \"Order\""), "{text}");
     assert!(
-        lines[0].starts_with("instrack: 2 live instances of 1 tracked type matching \"Order\""),
+        lines[1].ends_with(
+            "report::each_instance_line_gives_id_site_thread_and_age_oldest_first::Order: 2 live, 2 total, 2 peak"
+        ),
         "{text}"
     );
-    assert!(lines[1].ends_with("report::each_instance_line_gives_id_site_thread_and_age_oldest_first::Order: 2 live, 2 total, 2 peak"), "{text}");
     let id1 = first._t.id().unwrap();
     let id2 = second._t.id().unwrap();
-    assert!(
-        lines[2].starts_with(&format!("    #{id1}  tests/report.rs:{line}  thread ")),
-        "{text}"
-    );
+    assert!(lines[2].starts_with(&format!("    #{id1}  tests/report.rs:{line}  thread ")), "{text}");
     assert!(lines[2].contains("  age "), "{text}");
-    assert!(
-        lines[3].starts_with(&format!(
-            "    #{id2}  tests/report.rs:{}  thread ",
-            line + 2
-        )),
-        "{text}"
-    );
+    assert!(lines[3].starts_with(&format!("    #{id2}  tests/report.rs:{}  thread ", line + 2)), "{text}");
     let snap = instrack::snapshot().narrow("Order");
     let i = snap.instances().next().unwrap();
     assert_eq!((i.id(), i.file(), i.line()), (id1, "tests/report.rs", line));
@@ -103,11 +96,8 @@ fn names_select_by_full_path_last_segment_generics_or_glob() {
     }
     let snap = instrack::snapshot();
     let selected = |pattern: &str| -> Vec<String> {
-        let mut names: Vec<String> = snap
-            .narrow(pattern)
-            .types()
-            .map(|t| t.name().rsplit("::").next().unwrap().to_owned())
-            .collect();
+        let mut names: Vec<String> =
+            snap.narrow(pattern).types().map(|t| t.name().rsplit("::").next().unwrap().to_owned()).collect();
         names.sort();
         names
     };
@@ -131,14 +121,8 @@ fn a_name_that_matches_nothing_is_named_in_the_report() {
     let snap = instrack::snapshot().narrow("Present Absent Nope::*");
     if instrack::ENABLED {
         assert!(text.contains("::Present: 1 live"), "{text}");
-        assert!(
-            text.contains("no tracked type matches \"Absent\"\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("no tracked type matches \"Nope::*\"\n"),
-            "{text}"
-        );
+        assert!(text.contains("no tracked type matches \"Absent\"\n"), "{text}");
+        assert!(text.contains("no tracked type matches \"Nope::*\"\n"), "{text}");
         assert_eq!(snap.unmatched(), ["Absent", "Nope::*"]);
     } else {
         assert!(snap.unmatched().is_empty());

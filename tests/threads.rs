@@ -42,23 +42,12 @@ fn peak_is_exact_when_threads_take_turns() {
         _t: Tracked<Self>,
     }
     // Thread A makes 10 and keeps them; then thread B makes 5: 15 at once.
-    let a = thread::spawn(|| (0..10).map(|_| Turn { _t: track!() }).collect::<Vec<_>>())
-        .join()
-        .unwrap();
-    let b = thread::spawn(|| (0..5).map(|_| Turn { _t: track!() }).collect::<Vec<_>>())
-        .join()
-        .unwrap();
+    let a = thread::spawn(|| (0..10).map(|_| Turn { _t: track!() }).collect::<Vec<_>>()).join().unwrap();
+    let b = thread::spawn(|| (0..5).map(|_| Turn { _t: track!() }).collect::<Vec<_>>()).join().unwrap();
     drop(a);
     let c = thread::spawn(|| Turn { _t: track!() }).join().unwrap();
     let n = counts::<Turn>();
-    assert_eq!(
-        (n.live, n.total, n.peak),
-        if instrack::ENABLED {
-            (6, 16, 15)
-        } else {
-            (0, 0, 0)
-        }
-    );
+    assert_eq!((n.live, n.total, n.peak), if instrack::ENABLED { (6, 16, 15) } else { (0, 0, 0) });
     drop((b, c));
 }
 
@@ -110,10 +99,7 @@ fn stress_with_cross_thread_drops_ends_with_exact_counts() {
         })
         .collect();
     drop(tx);
-    let kept: Vec<Msg> = producers
-        .into_iter()
-        .flat_map(|p| p.join().unwrap())
-        .collect();
+    let kept: Vec<Msg> = producers.into_iter().flat_map(|p| p.join().unwrap()).collect();
     let dropped_by_consumers: usize = consumers.into_iter().map(|c| c.join().unwrap()).sum();
     let total = PRODUCERS * PER_PRODUCER;
     assert_eq!(kept.len(), total / 10);
@@ -166,11 +152,7 @@ fn drops_during_thread_local_destruction_are_counted() {
     let late = instrack::snapshot().narrow("Late");
     let threads: Vec<&str> = late.instances().map(|i| i.thread()).collect();
     if instrack::ENABLED {
-        assert_eq!(
-            threads.iter().filter(|t| **t == "(exiting thread)").count(),
-            1,
-            "{threads:?}"
-        );
+        assert_eq!(threads.iter().filter(|t| **t == "(exiting thread)").count(), 1, "{threads:?}");
     }
 }
 
@@ -179,22 +161,15 @@ fn instances_record_their_thread_by_name_else_by_id() {
     struct Named {
         _t: Tracked<Self>,
     }
-    let named = thread::Builder::new()
-        .name("worker-7".into())
-        .spawn(|| Named { _t: track!() })
-        .unwrap()
-        .join()
-        .unwrap();
+    let named =
+        thread::Builder::new().name("worker-7".into()).spawn(|| Named { _t: track!() }).unwrap().join().unwrap();
     let unnamed = thread::spawn(|| Named { _t: track!() }).join().unwrap();
     let snap = instrack::snapshot().narrow("Named");
     let threads: Vec<&str> = snap.instances().map(|i| i.thread()).collect();
     if instrack::ENABLED {
         assert_eq!(threads.len(), 2);
         assert!(threads.contains(&"worker-7"), "{threads:?}");
-        assert!(
-            threads.iter().any(|t| t.starts_with("ThreadId(")),
-            "{threads:?}"
-        );
+        assert!(threads.iter().any(|t| t.starts_with("ThreadId(")), "{threads:?}");
     } else {
         assert!(threads.is_empty());
     }

@@ -35,10 +35,7 @@ pub(crate) struct Epoch {
 
 impl Epoch {
     pub(crate) fn now() -> Epoch {
-        Epoch {
-            instant: Instant::now(),
-            ticks: ticks(),
-        }
+        Epoch { instant: Instant::now(), ticks: ticks() }
     }
 
     /// Ages of tick stamps, relative to `self`, with `base` an earlier epoch.

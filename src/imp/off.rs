@@ -9,6 +9,8 @@ use crate::site::Site;
 use crate::snapshot::{Counts, Snapshot};
 use std::any::TypeId;
 use std::panic::Location;
+use std::rc::Rc;
+use std::sync::Arc;
 
 /// The per-instance handle: nothing.
 #[derive(Debug)]
@@ -41,6 +43,25 @@ pub(crate) fn counts(_type: TypeId) -> Counts {
     Counts::default()
 }
 
-pub(crate) fn snapshot() -> Snapshot {
+pub(crate) fn snapshot(_since: Option<(u32, u64)>) -> Snapshot {
     Snapshot::new(false, Vec::new(), Vec::new())
+}
+
+#[inline(always)]
+pub(crate) fn share_arc<T: std::fmt::Debug + Send + Sync + 'static>(_site: &'static Site, _value: &Arc<T>) {}
+
+#[inline(always)]
+pub(crate) fn share_rc<T: std::fmt::Debug + 'static>(_site: &'static Site, _value: &Rc<T>) {}
+
+pub(crate) fn live_arcs<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
+    Vec::new()
+}
+
+pub(crate) fn live_rcs<T: 'static>() -> Vec<Rc<T>> {
+    Vec::new()
+}
+
+#[inline(always)]
+pub(crate) fn checkpoint() -> Option<(u32, u64)> {
+    None
 }

@@ -10,6 +10,8 @@
 /// See [`crate::ENABLED`].
 pub(crate) const ENABLED: bool = true;
 
+mod shared;
+
 use super::clock::{self, Epoch};
 use crate::site::Site;
 use crate::snapshot::{Counts, Instance, Snapshot, TypeCounts};
@@ -18,9 +20,12 @@ use std::any::TypeId;
 use std::cell::RefCell;
 use std::panic::Location;
 use std::ptr::NonNull;
+use std::rc::Rc;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::atomic::{fence, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+
+use shared::{ArcWeak, DebugFn, Stamp, WeakList};
 
 /// Slots are allocated this many at a time, and move between a thread and
 /// the global pool in batches of this size.
@@ -28,7 +33,7 @@ const CHUNK: usize = 256;
 /// Ids are handed to threads in blocks, so that making an id is a local add.
 const ID_BLOCK: u64 = 1024;
 /// Thread index used for registrations made while a thread's locals are gone.
-const EXITING_THREAD: u32 = 0;
+pub(crate) const EXITING_THREAD: u32 = 0;
 
 // ---------------------------------------------------------------------------
 // Per-instance records
@@ -52,6 +57,12 @@ struct Record {
     thread: u32,
 }
 
+impl Record {
+    fn stamp(&self) -> Stamp {
+        Stamp { id: self.id, site: self.site, thread: self.thread, created: self.created }
+    }
+}
+
 impl Slot {
     const fn vacant() -> Slot {
         Slot {
@@ -64,19 +75,11 @@ impl Slot {
     }
 
     #[inline]
-    fn fill(
-        &self,
-        id: u64,
-        entry: &'static TypeEntry,
-        site: &'static Site,
-        thread: u32,
-        created: u64,
-    ) {
+    fn fill(&self, id: u64, entry: &'static TypeEntry, site: &'static Site, thread: u32, created: u64) {
         // The slot is vacant. Keep the field stores after the `id = 0` that
         // vacated it, so a reader that sees a new field also sees id != its id.
         fence(Release);
-        self.entry
-            .store(entry as *const TypeEntry as *mut TypeEntry, Relaxed);
+        self.entry.store(entry as *const TypeEntry as *mut TypeEntry, Relaxed);
         self.site.store(site as *const Site as *mut Site, Relaxed);
         self.created.store(created, Relaxed);
         self.thread.store(thread, Relaxed);
@@ -112,13 +115,7 @@ impl Slot {
             return None;
         }
         // SAFETY: non-null pointers in a slot come from `&'static` references.
-        Some(Record {
-            id,
-            entry: unsafe { &*entry },
-            site: unsafe { &*site },
-            created,
-            thread,
-        })
+        Some(Record { id, entry: unsafe { &*entry }, site: unsafe { &*site }, created, thread })
     }
 }
 
@@ -170,6 +167,12 @@ pub(crate) struct TypeEntry {
     /// Sum of every cell's `high`: an upper bound on `live` that moves rarely.
     sum_high: AtomicI64,
     peak: AtomicUsize,
+    /// `Arc` instances of this type, by weak reference.
+    arcs: Mutex<WeakList<ArcWeak>>,
+    /// `Arc` and `Rc` registrations ever made.
+    shared_total: AtomicU64,
+    /// How to print a shared instance; set by its first registration.
+    debug: OnceLock<DebugFn>,
 }
 
 impl TypeEntry {
@@ -184,6 +187,9 @@ impl TypeEntry {
             exiting,
             sum_high: AtomicI64::new(0),
             peak: AtomicUsize::new(0),
+            arcs: Mutex::new(WeakList::new()),
+            shared_total: AtomicU64::new(0),
+            debug: OnceLock::new(),
         }))
     }
 
@@ -191,9 +197,7 @@ impl TypeEntry {
         let head = self.cells.load(Acquire);
         // SAFETY: cells are leaked and linked before being published with
         // `Release`; `next` never changes after that.
-        std::iter::successors(unsafe { head.as_ref() }, |c| unsafe {
-            c.next.load(Acquire).as_ref()
-        })
+        std::iter::successors(unsafe { head.as_ref() }, |c| unsafe { c.next.load(Acquire).as_ref() })
     }
 
     /// A new or spare cell for a thread that has none for this type yet.
@@ -207,12 +211,7 @@ impl TypeEntry {
         let mut head = self.cells.load(Relaxed);
         loop {
             cell.next.store(head, Relaxed);
-            match self.cells.compare_exchange_weak(
-                head,
-                cell as *const Cell as *mut Cell,
-                Release,
-                Relaxed,
-            ) {
+            match self.cells.compare_exchange_weak(head, cell as *const Cell as *mut Cell, Release, Relaxed) {
                 Ok(_) => return cell,
                 Err(now) => head = now,
             }
@@ -248,12 +247,7 @@ impl TypeEntry {
 
     /// Sums the cells once.
     fn collect(&self) -> (u64, u64) {
-        self.cells().fold((0, 0), |(c, d), cell| {
-            (
-                c + cell.created.load(Acquire),
-                d + cell.dropped.load(Acquire),
-            )
-        })
+        self.cells().fold((0, 0), |(c, d), cell| (c + cell.created.load(Acquire), d + cell.dropped.load(Acquire)))
     }
 
     /// Exact counts at one moment: the cells' counters only grow, so two
@@ -269,13 +263,22 @@ impl TypeEntry {
             std::thread::yield_now();
         }
         let (created, dropped) = last;
-        let live = (created.wrapping_sub(dropped) as i64).max(0) as usize;
+        let tokens = (created.wrapping_sub(dropped) as i64).max(0) as usize;
+        // Shared instances only ever die while this runs (the list is locked
+        // against new ones), so each list's count held at some moment.
+        let shared_total = self.shared_total.load(Acquire);
+        let arcs = lock(&self.arcs).live();
+        let rcs = shared::with_rcs(self, |l| l.live()).unwrap_or(0);
+        let live = tokens + arcs + rcs;
         let peak = self.peak.fetch_max(live, Relaxed).max(live);
-        Counts {
-            live,
-            total: created,
-            peak,
-        }
+        Counts { live, total: created + shared_total, peak }
+    }
+
+    /// After pruning the `Arc` list: `alive` shared instances plus the tokens.
+    fn observe_shared_peak(&self, alive: usize) {
+        let (created, dropped) = self.collect();
+        let tokens = (created.wrapping_sub(dropped) as i64).max(0) as usize;
+        self.peak.fetch_max(tokens + alive, Relaxed);
     }
 }
 
@@ -322,9 +325,10 @@ impl Registry {
         if let Some(e) = self.types.get(&type_id) {
             return *e;
         }
-        *self.types.entry(type_id).or_insert_with(|| {
-            TypeEntry::leak(type_id, name, self.type_count.fetch_add(1, Relaxed))
-        })
+        *self
+            .types
+            .entry(type_id)
+            .or_insert_with(|| TypeEntry::leak(type_id, name, self.type_count.fetch_add(1, Relaxed)))
     }
 
     /// A batch of vacant slots: recycled from exited or hoarding threads, else new.
@@ -347,8 +351,8 @@ impl Registry {
 // ---------------------------------------------------------------------------
 // Thread-local state
 
-struct Local {
-    thread: u32,
+pub(crate) struct Local {
+    pub(crate) thread: u32,
     /// This thread's cell for each type, by `TypeEntry::index`.
     cells: Vec<Option<&'static Cell>>,
     entries: Vec<&'static TypeEntry>,
@@ -401,25 +405,26 @@ impl Local {
     }
 
     #[inline]
-    fn register(
-        &mut self,
-        entry: &'static TypeEntry,
-        site: &'static Site,
-        now: u64,
-    ) -> &'static Slot {
+    fn register(&mut self, entry: &'static TypeEntry, site: &'static Site, now: u64) -> &'static Slot {
         let cell = self.cell(entry);
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => self.refill(),
         };
-        if self.next_id == self.end_id {
-            self.refill_ids();
-        }
-        let id = self.next_id;
-        self.next_id += 1;
+        let id = self.take_id();
         slot.fill(id, entry, site, self.thread, now);
         entry.note_created(cell);
         slot
+    }
+
+    /// The next id of this thread: ids of one thread only grow.
+    #[inline]
+    pub(crate) fn take_id(&mut self) -> u64 {
+        if self.next_id == self.end_id {
+            self.refill_ids();
+        }
+        self.next_id += 1;
+        self.next_id - 1
     }
 
     #[inline]
@@ -472,10 +477,7 @@ impl Drop for Local {
 /// destroyed (drops during thread-local destruction) or already borrowed.
 #[inline]
 fn with_local<R>(f: impl FnOnce(&mut Local) -> R) -> Option<R> {
-    LOCAL
-        .try_with(|local| local.try_borrow_mut().ok().map(|mut l| f(&mut l)))
-        .ok()
-        .flatten()
+    LOCAL.try_with(|local| local.try_borrow_mut().ok().map(|mut l| f(&mut l))).ok().flatten()
 }
 
 // ---------------------------------------------------------------------------
@@ -498,13 +500,7 @@ impl std::panic::RefUnwindSafe for Token {}
 impl Token {
     #[inline]
     pub(crate) fn new<T: ?Sized + 'static>(site: &'static Site) -> Token {
-        let cached = site.cache.load(Acquire) as *const TypeEntry;
-        // SAFETY: the cache holds null or a pointer from a `&'static TypeEntry`.
-        let entry = match unsafe { cached.as_ref() } {
-            Some(entry) if entry.type_id == TypeId::of::<T>() => entry,
-            _ => entry_at(site, TypeId::of::<T>(), std::any::type_name::<T>()),
-        };
-        Token::from(register(entry, site))
+        Token::from(register(entry_at::<T>(site), site))
     }
 
     #[inline]
@@ -516,14 +512,10 @@ impl Token {
     #[inline(never)]
     pub(crate) fn at<T: ?Sized + 'static>(caller: &'static Location<'static>) -> Token {
         let key = (caller.file(), caller.line(), caller.column());
-        let site: &'static Site = *registry().caller_sites.entry(key).or_insert_with(|| {
-            Box::leak(Box::new(Site::new(
-                "",
-                caller.file(),
-                caller.line(),
-                caller.column(),
-            )))
-        });
+        let site: &'static Site = *registry()
+            .caller_sites
+            .entry(key)
+            .or_insert_with(|| Box::leak(Box::new(Site::new("", caller.file(), caller.line(), caller.column()))));
         Token::new::<T>(site)
     }
 
@@ -556,13 +548,33 @@ impl Drop for Token {
     }
 }
 
+/// The entry of `T`, from the site's cache when it holds `T`'s.
+#[inline]
+fn entry_at<T: ?Sized + 'static>(site: &'static Site) -> &'static TypeEntry {
+    let cached = site.cache.load(Acquire) as *const TypeEntry;
+    // SAFETY: the cache holds null or a pointer from a `&'static TypeEntry`.
+    match unsafe { cached.as_ref() } {
+        Some(entry) if entry.type_id == TypeId::of::<T>() => entry,
+        _ => entry_miss(site, TypeId::of::<T>(), std::any::type_name::<T>()),
+    }
+}
+
 #[cold]
 #[inline(never)]
-fn entry_at(site: &'static Site, type_id: TypeId, name: &'static str) -> &'static TypeEntry {
+fn entry_miss(site: &'static Site, type_id: TypeId, name: &'static str) -> &'static TypeEntry {
     let entry = registry().entry(type_id, name);
-    site.cache
-        .store(entry as *const TypeEntry as *mut (), Release);
+    site.cache.store(entry as *const TypeEntry as *mut (), Release);
     entry
+}
+
+/// `track!(&arc)`.
+pub(crate) fn share_arc<T: std::fmt::Debug + Send + Sync + 'static>(site: &'static Site, value: &Arc<T>) {
+    shared::register_arc(entry_at::<T>(site), site, value);
+}
+
+/// `track!(&rc)`.
+pub(crate) fn share_rc<T: std::fmt::Debug + 'static>(site: &'static Site, value: &Rc<T>) {
+    shared::register_rc(entry_at::<T>(site), site, value);
 }
 
 #[inline]
@@ -585,13 +597,7 @@ fn register_exiting(entry: &'static TypeEntry, site: &'static Site, now: u64) ->
         r.give_slots(batch);
         slot
     };
-    slot.fill(
-        r.next_id.fetch_add(1, Relaxed),
-        entry,
-        site,
-        EXITING_THREAD,
-        now,
-    );
+    slot.fill(r.next_id.fetch_add(1, Relaxed), entry, site, EXITING_THREAD, now);
     entry.note_created(entry.exiting);
     slot
 }
@@ -608,51 +614,82 @@ fn unregister_exiting(entry: &'static TypeEntry, slot: &'static Slot) {
 // ---------------------------------------------------------------------------
 // Queries
 
-pub(crate) fn counts(type_id: TypeId) -> Counts {
-    // `get`, never `entry`: a query must not create a type.
-    match registry().types.get(&type_id).map(|e| *e) {
-        Some(entry) => entry.counts(),
-        None => Counts::default(),
-    }
+/// The entry of a type, if it was ever registered. `get`, never `entry`:
+/// a query must not create a type.
+fn known(type_id: TypeId) -> Option<&'static TypeEntry> {
+    registry().types.get(&type_id).map(|e| *e)
 }
 
-pub(crate) fn snapshot() -> Snapshot {
+pub(crate) fn counts(type_id: TypeId) -> Counts {
+    known(type_id).map_or_else(Counts::default, TypeEntry::counts)
+}
+
+pub(crate) fn live_arcs<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
+    let Some(entry) = known(TypeId::of::<T>()) else { return Vec::new() };
+    let strong = lock(&entry.arcs).upgrade_all(&|_| true);
+    strong.into_iter().filter_map(|(_, arc)| arc.downcast::<T>().ok()).collect()
+}
+
+pub(crate) fn live_rcs<T: 'static>() -> Vec<Rc<T>> {
+    let Some(entry) = known(TypeId::of::<T>()) else { return Vec::new() };
+    let strong = shared::with_rcs(entry, |l| l.upgrade_all(&|_| true)).unwrap_or_default();
+    strong.into_iter().filter_map(|(_, rc)| rc.downcast::<T>().ok()).collect()
+}
+
+/// This thread's index and the smallest id it can hand out from now on.
+pub(crate) fn checkpoint() -> Option<(u32, u64)> {
+    with_local(|l| (l.thread, l.take_id() + 1))
+}
+
+/// Every live instance, or with `since = Some((thread, id))` only those made
+/// by that thread with ids from `id` on (see `checkpoint`).
+pub(crate) fn snapshot(since: Option<(u32, u64)>) -> Snapshot {
+    let wanted = |stamp: &Stamp| since.is_none_or(|(thread, id)| stamp.thread == thread && stamp.id >= id);
     let r = registry();
     let entries: Vec<&'static TypeEntry> = r.types.iter().map(|e| *e.value()).collect();
-    let types = entries
-        .iter()
-        .map(|e| TypeCounts {
-            key: e.index,
-            name: e.name,
-            counts: e.counts(),
-        })
-        .collect();
+    let types = entries.iter().map(|e| TypeCounts { key: e.index, name: e.name, counts: e.counts() }).collect();
     let chunks: Vec<&'static [Slot]> = lock(&r.chunks).clone();
     let age = Epoch::now().ager(r.epoch);
-    let records: Vec<Record> = chunks
-        .iter()
-        .flat_map(|c| c.iter())
-        .filter_map(Slot::read)
-        .collect();
+    let records: Vec<Record> =
+        chunks.iter().flat_map(|c| c.iter()).filter_map(Slot::read).filter(|r| wanted(&r.stamp())).collect();
+    // Strong references to the live shared instances, taken under each list's
+    // lock, kept until the end: formatting and dropping them runs user code,
+    // which happens with no registry lock held.
+    let mut arcs = Vec::new();
+    let mut rcs = Vec::new();
+    for entry in &entries {
+        let taken = {
+            let mut list = lock(&entry.arcs);
+            list.prune();
+            list.upgrade_all(&wanted)
+        };
+        arcs.extend(taken.into_iter().map(|(stamp, arc)| (*entry, stamp, arc)));
+        let taken = shared::with_rcs(entry, |l| {
+            l.prune();
+            l.upgrade_all(&wanted)
+        });
+        rcs.extend(taken.into_iter().flatten().map(|(stamp, rc)| (*entry, stamp, rc)));
+    }
     // After the scan, so every thread a record names is in the table.
     let threads: Vec<Arc<str>> = lock(&r.threads).clone();
-    let mut instances = Vec::with_capacity(records.len());
-    for rec in records {
-        {
-            instances.push(Instance {
-                id: rec.id,
-                type_key: rec.entry.index,
-                type_name: rec.entry.name,
-                module_path: rec.site.module_path,
-                file: rec.site.file,
-                line: rec.site.line,
-                thread: threads
-                    .get(rec.thread as usize)
-                    .cloned()
-                    .unwrap_or_else(|| Arc::from("?")),
-                age: age(rec.created),
-            });
-        }
-    }
-    Snapshot::new(true, types, instances)
+    let instance = |entry: &'static TypeEntry, stamp: Stamp, debug: Option<String>| Instance {
+        id: stamp.id,
+        type_key: entry.index,
+        type_name: entry.name,
+        module_path: stamp.site.module_path,
+        file: stamp.site.file,
+        line: stamp.site.line,
+        thread: threads.get(stamp.thread as usize).cloned().unwrap_or_else(|| Arc::from("?")),
+        age: age(stamp.created),
+        debug,
+    };
+    let text = |entry: &TypeEntry, value: &dyn std::any::Any| entry.debug.get().map(|d| shared::debug_text(*d, value));
+    let mut instances = Vec::with_capacity(records.len() + arcs.len() + rcs.len());
+    instances.extend(records.iter().map(|r| instance(r.entry, r.stamp(), None)));
+    instances.extend(arcs.iter().map(|(entry, stamp, arc)| instance(entry, *stamp, text(entry, &**arc))));
+    instances.extend(rcs.iter().map(|(entry, stamp, rc)| instance(entry, *stamp, text(entry, &**rc))));
+    let snapshot = Snapshot::new(true, types, instances);
+    // Last: this may drop the last owner of an instance and run its `Drop`.
+    drop((arcs, rcs));
+    snapshot
 }

@@ -1,0 +1,166 @@
+//! Comparing two snapshots: what was made, what was dropped, what is new.
+
+use crate::snapshot::{Age, Instance, Snapshot};
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::time::Duration;
+
+/// The change of one type between two snapshots.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TypeDiff {
+    /// The type's name, as [`std::any::type_name`] spells it.
+    pub name: &'static str,
+    /// Instances created between the two snapshots.
+    pub created: u64,
+    /// Instances dropped between the two snapshots.
+    pub dropped: u64,
+    /// `live` now minus `live` then.
+    pub net: i64,
+    /// `live` now.
+    pub live: usize,
+}
+
+/// What changed between an earlier snapshot and a later one; see [`Snapshot::diff`].
+#[derive(Clone, Debug)]
+pub struct Diff {
+    enabled: bool,
+    interval: Duration,
+    types: Vec<TypeDiff>,
+    new_instances: Vec<Instance>,
+}
+
+impl Snapshot {
+    /// Compares this snapshot with an `earlier` one, like the "Comparison"
+    /// view of a browser's heap snapshots: per type, how many instances were
+    /// created and dropped in between and the net change, and which instances
+    /// alive now were not alive then (the leak candidates).
+    ///
+    /// If `earlier` was narrowed by a pattern, only the types it selects are
+    /// compared.
+    ///
+    /// # Examples
+    /// ```
+    /// use instrack::{track, Tracked};
+    ///
+    /// #[derive(Debug)]
+    /// struct Page { _t: Tracked<Self> }
+    ///
+    /// let mut cache = Vec::new();
+    /// let before = instrack::snapshot();
+    /// for _ in 0..3 {
+    ///     cache.push(Page { _t: track!() });
+    ///     drop(Page { _t: track!() });
+    /// }
+    /// let diff = instrack::snapshot().diff(&before);
+    /// println!("{diff}");
+    /// # if !instrack::ENABLED { return; }
+    /// let page = diff.types().find(|t| t.name.ends_with("Page")).unwrap();
+    /// assert_eq!((page.created, page.dropped, page.net), (6, 3, 3));
+    /// assert_eq!(diff.new_instances().count(), 3);
+    /// ```
+    pub fn diff(&self, earlier: &Snapshot) -> Diff {
+        let then: BTreeMap<usize, _> = earlier.types.iter().map(|t| (t.key, t.counts)).collect();
+        let mut types: Vec<TypeDiff> = self
+            .types
+            .iter()
+            .filter(|t| earlier.selects(t.name))
+            .filter_map(|t| {
+                let before = then.get(&t.key).copied().unwrap_or_default();
+                let created = t.counts.total.saturating_sub(before.total);
+                let net = t.counts.live as i64 - before.live as i64;
+                let dropped = (created as i64 - net).max(0) as u64;
+                (created > 0 || dropped > 0).then_some(TypeDiff {
+                    name: t.name,
+                    created,
+                    dropped,
+                    net,
+                    live: t.counts.live,
+                })
+            })
+            .collect();
+        types.sort_by(|a, b| b.net.cmp(&a.net).then(b.created.cmp(&a.created)).then(a.name.cmp(b.name)));
+        let old: HashSet<u64> = earlier.instances.iter().map(|i| i.id).collect();
+        let new_instances =
+            self.instances.iter().filter(|i| !old.contains(&i.id) && earlier.selects(i.type_name)).cloned().collect();
+        Diff {
+            enabled: self.enabled,
+            interval: self.taken.saturating_duration_since(earlier.taken),
+            types,
+            new_instances,
+        }
+    }
+}
+
+impl Diff {
+    /// The types that changed, largest net growth first.
+    pub fn types(&self) -> impl ExactSizeIterator<Item = &TypeDiff> + '_ {
+        self.types.iter()
+    }
+
+    /// The instances alive in the later snapshot that were not alive in the
+    /// earlier one, oldest first: the leak candidates.
+    pub fn new_instances(&self) -> impl ExactSizeIterator<Item = &Instance> + '_ {
+        self.new_instances.iter()
+    }
+
+    /// How long passed between the two snapshots.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+}
+
+/// How many ids a site's line lists before "…".
+const IDS_SHOWN: usize = 3;
+
+impl fmt::Display for Diff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.enabled {
+            return writeln!(f, "instrack: tracking is compiled out of this build; nothing to compare.");
+        }
+        let n = self.new_instances.len();
+        writeln!(
+            f,
+            "instrack: {} type{} changed in {}; {n} new instance{} still alive",
+            self.types.len(),
+            if self.types.len() == 1 { "" } else { "s" },
+            Age(self.interval),
+            if n == 1 { "" } else { "s" },
+        )?;
+        if self.types.is_empty() {
+            return Ok(());
+        }
+        let width = self.types.iter().map(|t| t.name.len()).max().unwrap_or(4).max(4);
+        writeln!(f, "    {:<width$}  {:>8}  {:>8}  {:>8}  {:>8}", "type", "new", "deleted", "delta", "live")?;
+        for t in &self.types {
+            writeln!(f, "    {:<width$}  {:>8}  {:>8}  {:>+8}  {:>8}", t.name, t.created, t.dropped, t.net, t.live)?;
+        }
+        if n == 0 {
+            return Ok(());
+        }
+        // Group the new instances by site and type, so that ten thousand
+        // leaks from one line read as one line.
+        let mut groups: BTreeMap<(&str, u32, &str), Vec<&Instance>> = BTreeMap::new();
+        for i in &self.new_instances {
+            groups.entry((i.file, i.line, i.type_name)).or_default().push(i);
+        }
+        let mut groups: Vec<_> = groups.into_iter().collect();
+        groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+        writeln!(f, "new instances still alive, by site:")?;
+        for ((file, line, type_name), instances) in groups {
+            let ids: Vec<String> = instances.iter().take(IDS_SHOWN).map(|i| format!("#{}", i.id)).collect();
+            let more = if instances.len() > IDS_SHOWN { " …" } else { "" };
+            let mut threads: Vec<&str> = instances.iter().map(|i| i.thread()).collect();
+            threads.sort_unstable();
+            threads.dedup();
+            writeln!(
+                f,
+                "    {file}:{line}  {type_name}  ×{}  {}{more}  (thread {})",
+                instances.len(),
+                ids.join(" "),
+                threads.join(", ")
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,263 @@
+//! Leak assertions for tests: what a block left alive, and values that
+//! should have been dropped.
+
+use crate::imp;
+use crate::snapshot::Instance;
+use std::fmt::{self, Write as _};
+use std::panic::Location;
+use std::rc;
+use std::sync;
+
+/// A point in the current thread's history: the tracked instances this thread
+/// makes afterwards can be listed with [`Checkpoint::survivors`].
+///
+/// Only instances made *on the thread that took the checkpoint* count, so
+/// tests running in parallel (`cargo test`) or in separate processes
+/// (`cargo nextest`) never see each other's instances. Instances made on
+/// threads the block spawns are not checked.
+///
+/// # Examples
+/// ```
+/// use instrack::{track, Tracked};
+///
+/// struct Buffer { _t: Tracked<Self> }
+///
+/// let cp = instrack::checkpoint();
+/// let kept = Buffer { _t: track!() };
+/// drop(Buffer { _t: track!() });
+/// let survivors = cp.survivors();
+/// # if !instrack::ENABLED { assert!(survivors.is_empty()); return; }
+/// assert_eq!(survivors.len(), 1);
+/// assert_eq!(survivors[0].id(), kept._t.id().unwrap());
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Checkpoint {
+    since: Option<(u32, u64)>,
+}
+
+/// Takes a [`Checkpoint`] on the current thread.
+pub fn checkpoint() -> Checkpoint {
+    Checkpoint { since: imp::checkpoint() }
+}
+
+impl Checkpoint {
+    /// The instances made on the checkpoint's thread since it was taken that
+    /// are still alive, oldest first. Empty when tracking is compiled out.
+    pub fn survivors(&self) -> Vec<Instance> {
+        match self.since {
+            Some(since) => imp::snapshot(Some(since)).instances,
+            None => Vec::new(),
+        }
+    }
+
+    /// Panics, naming each survivor's type, site and id, if any instance made
+    /// on this thread since the checkpoint is still alive. Does nothing when
+    /// tracking is compiled out.
+    #[track_caller]
+    pub fn assert_no_survivors(&self) {
+        let survivors = self.survivors();
+        if !survivors.is_empty() {
+            panic!("{}", Survivors(&survivors));
+        }
+    }
+}
+
+/// Runs `f` and returns its result with the instances it made on this thread
+/// that are still alive: the function form of [`assert_no_leaks!`].
+///
+/// # Examples
+/// ```
+/// #[derive(Debug)]
+/// struct Conn { _t: instrack::Tracked<Self> }
+///
+/// let mut pool = Vec::new();
+/// let ((), leaked) = instrack::survivors(|| pool.push(Conn { _t: instrack::track!() }));
+/// assert_eq!(leaked.len(), if instrack::ENABLED { 1 } else { 0 });
+/// ```
+pub fn survivors<R>(f: impl FnOnce() -> R) -> (R, Vec<Instance>) {
+    let cp = checkpoint();
+    let result = f();
+    (result, cp.survivors())
+}
+
+/// Runs a block and panics if any tracked instance it made on the current
+/// thread is still alive afterwards; evaluates to the block's value.
+///
+/// The panic message names each survivor's type, creation site and id. When
+/// tracking is compiled out the block runs and nothing is checked. See
+/// [`Checkpoint`] for which instances count.
+///
+/// # Examples
+/// ```
+/// use instrack::{assert_no_leaks, track, Tracked};
+///
+/// struct Request { _t: Tracked<Self> }
+///
+/// let n = assert_no_leaks!({
+///     let r = Request { _t: track!() };
+///     drop(r);
+///     42
+/// });
+/// assert_eq!(n, 42);
+/// ```
+///
+/// ```should_panic
+/// # if !instrack::ENABLED { panic!("compiled out: nothing to check"); }
+/// use instrack::{assert_no_leaks, track, Tracked};
+///
+/// struct Request { _t: Tracked<Self> }
+///
+/// let mut cache = Vec::new();
+/// assert_no_leaks!({ cache.push(Request { _t: track!() }) }); // panics: 1 survivor
+/// ```
+#[macro_export]
+macro_rules! assert_no_leaks {
+    ($body:expr $(,)?) => {{
+        let __instrack_checkpoint = $crate::checkpoint();
+        let __instrack_result = $body;
+        __instrack_checkpoint.assert_no_survivors();
+        __instrack_result
+    }};
+}
+
+/// The panic text for survivors.
+struct Survivors<'a>(&'a [Instance]);
+
+impl fmt::Display for Survivors<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        writeln!(
+            f,
+            "instrack: {n} tracked instance{} made here {} still alive:",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "is" } else { "are" }
+        )?;
+        for i in self.0 {
+            write!(f, "    {} {i}", i.type_name())?;
+            if let Some(debug) = i.debug() {
+                write!(f, "  {debug}")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// Watches an `Arc` or `Rc` that should be dropped soon, LeakCanary style:
+/// take the watch while the value is in use, let the code that should drop
+/// it run, then [`assert_dropped`](DropExpectation::assert_dropped).
+///
+/// It holds only a weak reference and needs no registry, so it checks in
+/// every build mode, including release builds with tracking compiled out.
+///
+/// # Examples
+/// ```
+/// use std::sync::Arc;
+///
+/// let config = Arc::new(String::from("v1"));
+/// let watch = instrack::expect_dropped(&config);
+/// let reader = Arc::clone(&config);
+/// drop(config);
+/// assert!(!watch.is_dropped()); // `reader` still holds it
+/// drop(reader);
+/// watch.assert_dropped();
+/// ```
+#[track_caller]
+pub fn expect_dropped<P: Watch>(value: &P) -> DropExpectation<P::Weak> {
+    DropExpectation { weak: value.__downgrade(), type_name: P::__type_name(), watched_at: Location::caller() }
+}
+
+/// A watch on a value that should be dropped; see [`expect_dropped`].
+#[derive(Debug)]
+pub struct DropExpectation<W> {
+    weak: W,
+    type_name: &'static str,
+    watched_at: &'static Location<'static>,
+}
+
+impl<W: WeakCount> DropExpectation<W> {
+    /// Whether every strong reference to the value is gone.
+    pub fn is_dropped(&self) -> bool {
+        self.strong_count() == 0
+    }
+
+    /// How many strong references to the value remain.
+    pub fn strong_count(&self) -> usize {
+        self.weak.__strong_count()
+    }
+
+    /// Panics if the value is still alive, saying what it is, where it was
+    /// watched, and how many strong references remain.
+    #[track_caller]
+    pub fn assert_dropped(&self) {
+        let n = self.strong_count();
+        if n > 0 {
+            let mut message = String::new();
+            let _ = write!(
+                message,
+                "instrack: expected the `{}` watched at {} to be dropped, but {n} strong reference{} to it remain{}",
+                self.type_name,
+                self.watched_at,
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "s" } else { "" },
+            );
+            panic!("{message}");
+        }
+    }
+}
+
+/// Values [`expect_dropped`] can watch: `Arc<T>` and `Rc<T>`. Sealed.
+pub trait Watch: sealed::Sealed {
+    /// The weak reference kept by the watch.
+    type Weak: WeakCount;
+    #[doc(hidden)]
+    fn __downgrade(&self) -> Self::Weak;
+    #[doc(hidden)]
+    fn __type_name() -> &'static str;
+}
+
+/// Weak references a [`DropExpectation`] can hold. Sealed.
+pub trait WeakCount: sealed::Sealed {
+    #[doc(hidden)]
+    fn __strong_count(&self) -> usize;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl<T: ?Sized> Sealed for std::sync::Arc<T> {}
+    impl<T: ?Sized> Sealed for std::rc::Rc<T> {}
+    impl<T: ?Sized> Sealed for std::sync::Weak<T> {}
+    impl<T: ?Sized> Sealed for std::rc::Weak<T> {}
+}
+
+impl<T: ?Sized> Watch for sync::Arc<T> {
+    type Weak = sync::Weak<T>;
+    fn __downgrade(&self) -> sync::Weak<T> {
+        sync::Arc::downgrade(self)
+    }
+    fn __type_name() -> &'static str {
+        std::any::type_name::<T>()
+    }
+}
+
+impl<T: ?Sized> Watch for rc::Rc<T> {
+    type Weak = rc::Weak<T>;
+    fn __downgrade(&self) -> rc::Weak<T> {
+        rc::Rc::downgrade(self)
+    }
+    fn __type_name() -> &'static str {
+        std::any::type_name::<T>()
+    }
+}
+
+impl<T: ?Sized> WeakCount for sync::Weak<T> {
+    fn __strong_count(&self) -> usize {
+        self.strong_count()
+    }
+}
+
+impl<T: ?Sized> WeakCount for rc::Weak<T> {
+    fn __strong_count(&self) -> usize {
+        self.strong_count()
+    }
+}
