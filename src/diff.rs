@@ -94,13 +94,13 @@ impl Snapshot {
 
 impl Diff {
     /// The types that changed, largest net growth first.
-    pub fn types(&self) -> impl ExactSizeIterator<Item = &TypeDiff> + '_ {
+    pub fn types(&self) -> std::slice::Iter<'_, TypeDiff> {
         self.types.iter()
     }
 
     /// The instances alive in the later snapshot that were not alive in the
     /// earlier one, oldest first: the leak candidates.
-    pub fn new_instances(&self) -> impl ExactSizeIterator<Item = &Instance> + '_ {
+    pub fn new_instances(&self) -> std::slice::Iter<'_, Instance> {
         self.new_instances.iter()
     }
 

@@ -45,7 +45,7 @@ impl Checkpoint {
     /// are still alive, oldest first. Empty when tracking is compiled out.
     pub fn survivors(&self) -> Vec<Instance> {
         match self.since {
-            Some(since) => imp::snapshot(Some(since)).instances,
+            Some(since) => imp::snapshot(Some(since), None).instances,
             None => Vec::new(),
         }
     }
@@ -63,7 +63,7 @@ impl Checkpoint {
 }
 
 /// Runs `f` and returns its result with the instances it made on this thread
-/// that are still alive: the function form of [`assert_no_leaks!`].
+/// that are still alive: the function form of [`assert_no_leaks!`](crate::assert_no_leaks).
 ///
 /// # Examples
 /// ```

@@ -34,6 +34,19 @@
 //!     #2  src/main.rs:8  thread main  age 35µs
 //! ```
 //!
+//! # What else it does
+//!
+//! - **Shared values.** `track!(&arc)` or `track!(&rc)` registers a value
+//!   shared through `Arc` or `Rc` by weak reference (it never keeps it alive);
+//!   [`live`] and [`live_rc`] return the live ones, and reports print their
+//!   `Debug` text. See [`track!`].
+//! - **Snapshots and diffs.** [`snapshot`] returns every live instance as
+//!   data; [`Snapshot::diff`] compares two, per type (created, dropped, net)
+//!   and per instance (what is alive now that was not then), grouped by site.
+//! - **Leak assertions.** [`assert_no_leaks!`] fails a test that leaves
+//!   tracked instances alive; [`survivors`] and [`checkpoint`] return them;
+//!   [`expect_dropped`] checks that an `Arc` or `Rc` is gone.
+//!
 //! # Configuration
 //!
 //! Tracking is compiled in when instrack itself is built with
@@ -94,10 +107,17 @@
 //! true maximum by more than the same instant's races, and never below any
 //! `live` a query returned.
 //!
+//! Instances shared through `Arc` or `Rc` die without telling the tracker; it
+//! learns of their drops when it looks (a query, or pruning its lists as they
+//! grow), so their part of `peak` is the largest `live` seen at those moments.
+//!
 //! # Locking behaviour
 //!
-//! Construction and drop take no lock after a thread's first use of a type.
-//! Queries take short internal locks and never run user code under them.
+//! Construction and drop of a `Tracked` take no lock after a thread's first
+//! use of a type; `track!(&arc)` takes the type's list lock briefly. Queries
+//! take short internal locks and never run user code under them: `Debug`
+//! text is formatted, and temporary strong references are dropped (which may
+//! run a `Drop`), after every lock is released.
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
@@ -251,7 +271,7 @@ pub fn live_rc<T: 'static>() -> Vec<Rc<T>> {
 /// records without stopping other threads, so each count and each record is
 /// exact for some moment during the call.
 pub fn snapshot() -> Snapshot {
-    imp::snapshot(None)
+    imp::snapshot(None, None)
 }
 
 /// Prints the live instances of the types `pattern` selects, to stderr.
@@ -293,7 +313,12 @@ pub fn report(pattern: &str) {
 /// assert!(text.contains("no tracked type matches \"Phantom\""));
 /// ```
 pub fn report_to<W: io::Write>(out: &mut W, pattern: &str) -> io::Result<()> {
-    write!(out, "{}", snapshot().narrow(pattern))
+    // Only the selected types are read, so only their `Debug` code runs.
+    let read = match pattern::Pattern::parse(pattern) {
+        Ok(selected) => imp::snapshot(None, Some(&selected)),
+        Err(_) => Snapshot::new(ENABLED, Vec::new(), Vec::new()), // narrow() says what is wrong
+    };
+    write!(out, "{}", read.narrow(pattern))
 }
 
 /// Macro plumbing. **Not part of the public API**: may change in any release.

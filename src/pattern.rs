@@ -28,6 +28,11 @@ impl Pattern {
         &self.names
     }
 
+    /// Whether any name of the pattern selects the type `type_name`.
+    pub(crate) fn selects(&self, type_name: &str) -> bool {
+        self.names.iter().any(|n| Pattern::name_matches(n, type_name))
+    }
+
     /// Whether `name` (one word of the pattern) selects the type `type_name`.
     pub(crate) fn name_matches(name: &str, type_name: &str) -> bool {
         forms(type_name).iter().any(|form| glob(name, form))

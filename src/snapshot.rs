@@ -161,17 +161,17 @@ impl Snapshot {
     pub(crate) fn selects(&self, type_name: &str) -> bool {
         match &self.pattern {
             None => true,
-            Some(p) => Pattern::parse(p).is_ok_and(|p| p.names().iter().any(|n| Pattern::name_matches(n, type_name))),
+            Some(p) => Pattern::parse(p).is_ok_and(|p| p.selects(type_name)),
         }
     }
 
     /// The per-type counts, most live instances first.
-    pub fn types(&self) -> impl ExactSizeIterator<Item = &TypeCounts> + '_ {
+    pub fn types(&self) -> std::slice::Iter<'_, TypeCounts> {
         self.types.iter()
     }
 
     /// The live instances, oldest first.
-    pub fn instances(&self) -> impl ExactSizeIterator<Item = &Instance> + '_ {
+    pub fn instances(&self) -> std::slice::Iter<'_, Instance> {
         self.instances.iter()
     }
 

@@ -1,8 +1,5 @@
 //! Counts: live, total and peak, exact on one thread; queries never register.
 //! Every test uses types of its own, so tests running in parallel never share counts.
-// With tracking compiled out these types have no drop glue, and clippy calls
-// `drop`/`forget` of them pointless; the same calls are the test when it is on.
-#![allow(clippy::drop_non_drop, clippy::forget_non_drop)]
 
 use instrack::{counts, track, Counts, Tracked};
 

@@ -1,8 +1,5 @@
 //! Exact counts across threads: cross-thread drops, a stress test, and drops
 //! that run while a thread's locals are being destroyed.
-// With tracking compiled out these types have no drop glue, and clippy calls
-// `drop`/`forget` of them pointless; the same calls are the test when it is on.
-#![allow(clippy::drop_non_drop, clippy::forget_non_drop)]
 
 use instrack::{counts, track, Tracked};
 use std::sync::mpsc;

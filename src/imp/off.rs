@@ -5,6 +5,7 @@
 /// See [`crate::ENABLED`].
 pub(crate) const ENABLED: bool = false;
 
+use crate::pattern::Pattern;
 use crate::site::Site;
 use crate::snapshot::{Counts, Snapshot};
 use std::any::TypeId;
@@ -43,7 +44,7 @@ pub(crate) fn counts(_type: TypeId) -> Counts {
     Counts::default()
 }
 
-pub(crate) fn snapshot(_since: Option<(u32, u64)>) -> Snapshot {
+pub(crate) fn snapshot(_since: Option<(u32, u64)>, _select: Option<&Pattern>) -> Snapshot {
     Snapshot::new(false, Vec::new(), Vec::new())
 }
 

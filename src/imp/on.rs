@@ -13,6 +13,7 @@ pub(crate) const ENABLED: bool = true;
 mod shared;
 
 use super::clock::{self, Epoch};
+use crate::pattern::Pattern;
 use crate::site::Site;
 use crate::snapshot::{Counts, Instance, Snapshot, TypeCounts};
 use dashmap::DashMap;
@@ -641,17 +642,33 @@ pub(crate) fn checkpoint() -> Option<(u32, u64)> {
     with_local(|l| (l.thread, l.take_id() + 1))
 }
 
-/// Every live instance, or with `since = Some((thread, id))` only those made
-/// by that thread with ids from `id` on (see `checkpoint`).
-pub(crate) fn snapshot(since: Option<(u32, u64)>) -> Snapshot {
+/// Every live instance of the types `select` selects (all if `None`), or with
+/// `since = Some((thread, id))` only those made by that thread with ids from
+/// `id` on (see `checkpoint`). Only the instances kept are upgraded and
+/// formatted: a report runs the `Debug` code of the types it asks for only.
+pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> Snapshot {
     let wanted = |stamp: &Stamp| since.is_none_or(|(thread, id)| stamp.thread == thread && stamp.id >= id);
     let r = registry();
-    let entries: Vec<&'static TypeEntry> = r.types.iter().map(|e| *e.value()).collect();
+    let entries: Vec<&'static TypeEntry> =
+        r.types.iter().map(|e| *e.value()).filter(|e| select.is_none_or(|p| p.selects(e.name))).collect();
+    let selected: Vec<bool> = {
+        let mut by_index = vec![false; r.type_count.load(Relaxed)];
+        for e in &entries {
+            if let Some(b) = by_index.get_mut(e.index) {
+                *b = true;
+            }
+        }
+        by_index
+    };
     let types = entries.iter().map(|e| TypeCounts { key: e.index, name: e.name, counts: e.counts() }).collect();
     let chunks: Vec<&'static [Slot]> = lock(&r.chunks).clone();
     let age = Epoch::now().ager(r.epoch);
-    let records: Vec<Record> =
-        chunks.iter().flat_map(|c| c.iter()).filter_map(Slot::read).filter(|r| wanted(&r.stamp())).collect();
+    let records: Vec<Record> = chunks
+        .iter()
+        .flat_map(|c| c.iter())
+        .filter_map(Slot::read)
+        .filter(|r| selected.get(r.entry.index).copied().unwrap_or(false) && wanted(&r.stamp()))
+        .collect();
     // Strong references to the live shared instances, taken under each list's
     // lock, kept until the end: formatting and dropping them runs user code,
     // which happens with no registry lock held.
