@@ -132,6 +132,11 @@ struct Cell {
     dropped: AtomicU64,
     /// The largest `created - dropped` this cell has seen.
     high: AtomicI64,
+    /// `Arc`/`Rc` registrations made by this cell's writers.
+    shared: AtomicU64,
+    /// `Arc` instances registered by this cell's writers. Locked by the
+    /// writer to add, and by queries to read; never held while user code runs.
+    arcs: SpinLock<WeakList<ArcWeak>>,
     next: AtomicPtr<Cell>,
 }
 
@@ -141,6 +146,8 @@ impl Cell {
             created: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             high: AtomicI64::new(0),
+            shared: AtomicU64::new(0),
+            arcs: SpinLock::new(WeakList::new()),
             next: AtomicPtr::new(std::ptr::null_mut()),
         }))
     }
@@ -168,10 +175,6 @@ pub(crate) struct TypeEntry {
     /// Sum of every cell's `high`: an upper bound on `live` that moves rarely.
     sum_high: AtomicI64,
     peak: AtomicUsize,
-    /// `Arc` instances of this type, by weak reference.
-    arcs: Mutex<WeakList<ArcWeak>>,
-    /// `Arc` and `Rc` registrations ever made.
-    shared_total: AtomicU64,
     /// How to print a shared instance; set by its first registration.
     debug: OnceLock<DebugFn>,
 }
@@ -188,8 +191,6 @@ impl TypeEntry {
             exiting,
             sum_high: AtomicI64::new(0),
             peak: AtomicUsize::new(0),
-            arcs: Mutex::new(WeakList::new()),
-            shared_total: AtomicU64::new(0),
             debug: OnceLock::new(),
         }))
     }
@@ -241,14 +242,21 @@ impl TypeEntry {
     #[cold]
     #[inline(never)]
     fn observe_peak(&self) {
-        let (created, dropped) = self.collect();
+        let (created, dropped, _) = self.collect();
         let live = created.wrapping_sub(dropped) as i64;
         self.peak.fetch_max(live.max(0) as usize, Relaxed);
     }
 
-    /// Sums the cells once.
-    fn collect(&self) -> (u64, u64) {
-        self.cells().fold((0, 0), |(c, d), cell| (c + cell.created.load(Acquire), d + cell.dropped.load(Acquire)))
+    /// Sums the cells once: (tokens created, tokens dropped, shared registrations).
+    fn collect(&self) -> (u64, u64, u64) {
+        self.cells().fold((0, 0, 0), |(c, d, s), cell| {
+            (c + cell.created.load(Acquire), d + cell.dropped.load(Acquire), s + cell.shared.load(Acquire))
+        })
+    }
+
+    /// Live `Arc` instances, over every cell's list, locking one at a time.
+    fn live_arcs(&self) -> usize {
+        self.cells().map(|cell| cell.arcs.lock().live()).sum()
     }
 
     /// Exact counts at one moment: the cells' counters only grow, so two
@@ -263,23 +271,18 @@ impl TypeEntry {
             last = again;
             std::thread::yield_now();
         }
-        let (created, dropped) = last;
+        let (created, dropped, shared) = last;
         let tokens = (created.wrapping_sub(dropped) as i64).max(0) as usize;
-        // Shared instances only ever die while this runs (the list is locked
-        // against new ones), so each list's count held at some moment.
-        let shared_total = self.shared_total.load(Acquire);
-        let arcs = lock(&self.arcs).live();
-        let rcs = shared::with_rcs(self, |l| l.live()).unwrap_or(0);
-        let live = tokens + arcs + rcs;
+        let live = tokens + self.live_arcs() + shared::with_rcs(self, |l| l.live()).unwrap_or(0);
         let peak = self.peak.fetch_max(live, Relaxed).max(live);
-        Counts { live, total: created + shared_total, peak }
+        Counts { live, total: created + shared, peak }
     }
 
-    /// After pruning the `Arc` list: `alive` shared instances plus the tokens.
-    fn observe_shared_peak(&self, alive: usize) {
-        let (created, dropped) = self.collect();
+    /// After a pruning pass: the shared instances are counted as of now.
+    fn observe_shared_peak(&self) {
+        let (created, dropped, _) = self.collect();
         let tokens = (created.wrapping_sub(dropped) as i64).max(0) as usize;
-        self.peak.fetch_max(tokens + alive, Relaxed);
+        self.peak.fetch_max(tokens + self.live_arcs(), Relaxed);
     }
 }
 
@@ -339,7 +342,10 @@ impl Registry {
         }
         let chunk: &'static [Slot] = Box::leak((0..CHUNK).map(|_| Slot::vacant()).collect());
         lock(&self.chunks).push(chunk);
-        chunk.iter().collect()
+        // Reversed, so that popping hands slots out in address order: a scan
+        // of the chunks then meets instances mostly in creation order, which
+        // makes sorting a snapshot nearly free.
+        chunk.iter().rev().collect()
     }
 
     fn give_slots(&self, batch: Vec<&'static Slot>) {
@@ -479,6 +485,75 @@ impl Drop for Local {
 #[inline]
 fn with_local<R>(f: impl FnOnce(&mut Local) -> R) -> Option<R> {
     LOCAL.try_with(|local| local.try_borrow_mut().ok().map(|mut l| f(&mut l))).ok().flatten()
+}
+
+/// Runs `f` as the single writer of the calling thread's cell for `entry`,
+/// with a fresh id and the thread's index; while the thread's locals are
+/// gone, as the writer of the type's exiting cell.
+fn as_writer<R>(entry: &'static TypeEntry, f: impl FnOnce(&'static Cell, u64, u32) -> R) -> R {
+    match with_local(|l| (l.cell(entry), l.take_id(), l.thread)) {
+        Some((cell, id, thread)) => f(cell, id, thread),
+        None => {
+            let r = registry();
+            let _writer = lock(&r.exiting);
+            f(entry.exiting, r.next_id.fetch_add(1, Relaxed), EXITING_THREAD)
+        }
+    }
+}
+
+/// A lock whose release is a plain store: uncontended, it costs one
+/// compare-and-swap. Held only for a few vector operations.
+struct SpinLock<T> {
+    locked: std::sync::atomic::AtomicBool,
+    value: std::cell::UnsafeCell<T>,
+}
+
+// SAFETY: the lock gives one thread at a time access to the value.
+unsafe impl<T: Send> Sync for SpinLock<T> {}
+
+impl<T> SpinLock<T> {
+    const fn new(value: T) -> Self {
+        SpinLock { locked: std::sync::atomic::AtomicBool::new(false), value: std::cell::UnsafeCell::new(value) }
+    }
+
+    #[inline]
+    fn lock(&self) -> SpinGuard<'_, T> {
+        let mut spins = 0u32;
+        while self.locked.compare_exchange_weak(false, true, Acquire, Relaxed).is_err() {
+            spins += 1;
+            if spins < 64 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+        SpinGuard { lock: self }
+    }
+}
+
+struct SpinGuard<'a, T> {
+    lock: &'a SpinLock<T>,
+}
+
+impl<T> std::ops::Deref for SpinGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds the lock.
+        unsafe { &*self.lock.value.get() }
+    }
+}
+
+impl<T> std::ops::DerefMut for SpinGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard holds the lock.
+        unsafe { &mut *self.lock.value.get() }
+    }
+}
+
+impl<T> Drop for SpinGuard<'_, T> {
+    fn drop(&mut self) {
+        self.lock.locked.store(false, Release);
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -627,7 +702,8 @@ pub(crate) fn counts(type_id: TypeId) -> Counts {
 
 pub(crate) fn live_arcs<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
     let Some(entry) = known(TypeId::of::<T>()) else { return Vec::new() };
-    let strong = lock(&entry.arcs).upgrade_all(&|_| true);
+    let mut strong: Vec<_> = entry.cells().flat_map(|cell| cell.arcs.lock().upgrade_all(&|_| true)).collect();
+    strong.sort_by_key(|(stamp, _)| (stamp.created, stamp.id));
     strong.into_iter().filter_map(|(_, arc)| arc.downcast::<T>().ok()).collect()
 }
 
@@ -663,24 +739,29 @@ pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> S
     let types = entries.iter().map(|e| TypeCounts { key: e.index, name: e.name, counts: e.counts() }).collect();
     let chunks: Vec<&'static [Slot]> = lock(&r.chunks).clone();
     let age = Epoch::now().ager(r.epoch);
-    let records: Vec<Record> = chunks
+    let mut records: Vec<Record> = chunks
         .iter()
         .flat_map(|c| c.iter())
         .filter_map(Slot::read)
         .filter(|r| selected.get(r.entry.index).copied().unwrap_or(false) && wanted(&r.stamp()))
         .collect();
+    // Oldest first. Sorting these small records (mostly in order already)
+    // is much cheaper than sorting the `Instance`s built from them.
+    records.sort_unstable_by_key(|r| (r.created, r.id));
     // Strong references to the live shared instances, taken under each list's
     // lock, kept until the end: formatting and dropping them runs user code,
     // which happens with no registry lock held.
     let mut arcs = Vec::new();
     let mut rcs = Vec::new();
     for entry in &entries {
-        let taken = {
-            let mut list = lock(&entry.arcs);
-            list.prune();
-            list.upgrade_all(&wanted)
-        };
-        arcs.extend(taken.into_iter().map(|(stamp, arc)| (*entry, stamp, arc)));
+        for cell in entry.cells() {
+            let taken = {
+                let mut list = cell.arcs.lock();
+                list.prune();
+                list.upgrade_all(&wanted)
+            };
+            arcs.extend(taken.into_iter().map(|(stamp, arc)| (*entry, stamp, arc)));
+        }
         let taken = shared::with_rcs(entry, |l| {
             l.prune();
             l.upgrade_all(&wanted)

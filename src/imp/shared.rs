@@ -6,7 +6,7 @@
 //! it has doubled since the last pruning: amortized O(1) per registration,
 //! and a dead `Weak` (which keeps its allocation) lives at most that long.
 
-use super::{lock, registry, Local, TypeEntry};
+use super::{as_writer, TypeEntry};
 use crate::site::Site;
 use std::any::Any;
 use std::cell::RefCell;
@@ -85,6 +85,15 @@ impl<W: WeakRef> WeakList<W> {
     /// Adds an entry; prunes first if the list has doubled since the last
     /// pruning. Returns the number of live entries when it pruned.
     pub(crate) fn push(&mut self, held: Held<W>) -> Option<usize> {
+        // A value that lived and died since the last registration takes its
+        // place: its allocation is freed now, while the allocator can still
+        // reuse it, instead of at the next pruning.
+        if let Some(last) = self.entries.last_mut() {
+            if !last.weak.alive() {
+                *last = held;
+                return None;
+            }
+        }
         let pruned = (self.entries.len() >= self.prune_at).then(|| self.prune());
         self.entries.push(held);
         pruned
@@ -114,34 +123,32 @@ thread_local! {
     static RCS: RefCell<Vec<WeakList<RcWeak>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// An id and thread index from this thread's `Local`, or the exiting ones.
-fn stamp(site: &'static Site) -> Stamp {
-    let created = super::clock::ticks();
-    let (id, thread) = super::with_local(|l: &mut Local| (l.take_id(), l.thread))
-        .unwrap_or_else(|| (registry().next_id.fetch_add(1, sync::atomic::Ordering::Relaxed), super::EXITING_THREAD));
-    Stamp { id, site, thread, created }
-}
-
 pub(crate) fn register_arc<T: fmt::Debug + Send + Sync + 'static>(
     entry: &'static TypeEntry,
     site: &'static Site,
     value: &Arc<T>,
 ) {
     entry.debug.get_or_init(|| debug_of::<T>);
+    let created = super::clock::ticks();
     let weak: ArcWeak = Arc::downgrade(value) as sync::Weak<T> as ArcWeak;
-    let held = Held { stamp: stamp(site), weak };
-    entry.shared_total.fetch_add(1, sync::atomic::Ordering::Relaxed);
-    let pruned = lock(&entry.arcs).push(held);
-    if let Some(alive) = pruned {
-        entry.observe_shared_peak(alive);
+    let pruned = as_writer(entry, |cell, id, thread| {
+        super::Cell::bump(&cell.shared);
+        let pruned = cell.arcs.lock().push(Held { stamp: Stamp { id, site, thread, created }, weak });
+        pruned.is_some()
+    });
+    if pruned {
+        entry.observe_shared_peak(); // after the list's lock is released
     }
 }
 
 pub(crate) fn register_rc<T: fmt::Debug + 'static>(entry: &'static TypeEntry, site: &'static Site, value: &Rc<T>) {
     entry.debug.get_or_init(|| debug_of::<T>);
+    let created = super::clock::ticks();
     let weak: RcWeak = Rc::downgrade(value) as rc::Weak<T> as RcWeak;
-    let held = Held { stamp: stamp(site), weak };
-    entry.shared_total.fetch_add(1, sync::atomic::Ordering::Relaxed);
+    let held = as_writer(entry, |cell, id, thread| {
+        super::Cell::bump(&cell.shared);
+        Held { stamp: Stamp { id, site, thread, created }, weak }
+    });
     // While this thread's locals are being destroyed its `Rc`s cannot be
     // listed any more; they still count in `total`.
     let _ = RCS.try_with(|lists| {

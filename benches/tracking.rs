@@ -1,0 +1,152 @@
+//! `cargo bench` (tracking compiled out): a tracked struct against its plain twin.
+//! `cargo bench --features tracking`: tracking against the cost floor of
+//! counting, on one and two threads, `track!(&arc)`, and queries.
+//!
+//! Each group holds the thing and its baseline, measured in one run, so the
+//! result to read is their ratio. README.md, "Performance", has the figures.
+
+use instrack::{track, Tracked};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+
+fn main() {
+    println!("instrack::ENABLED = {}", instrack::ENABLED);
+    divan::main();
+}
+
+/// The user's struct without tracking.
+#[allow(dead_code)]
+struct Plain {
+    id: u64,
+    name: &'static str,
+}
+
+/// The same struct with a `Tracked` field.
+#[allow(dead_code)]
+struct Marked {
+    id: u64,
+    name: &'static str,
+    _t: Tracked<Self>,
+}
+
+/// The cost floor of counting: one static atomic per type, +1 and -1.
+#[allow(dead_code)]
+struct Counted {
+    id: u64,
+    name: &'static str,
+}
+static COUNTED_LIVE: AtomicUsize = AtomicUsize::new(0);
+impl Counted {
+    #[inline]
+    fn new(id: u64) -> Counted {
+        COUNTED_LIVE.fetch_add(1, Relaxed);
+        Counted { id, name: "x" }
+    }
+}
+impl Drop for Counted {
+    #[inline]
+    fn drop(&mut self) {
+        COUNTED_LIVE.fetch_sub(1, Relaxed);
+    }
+}
+
+/// Construct and drop one value: tracked, plain (what the release build
+/// should equal), and counted (what tracking should stay within 2x of).
+mod construct_drop {
+    use super::*;
+
+    #[divan::bench(threads = [1, 2], sample_size = 10_000)]
+    fn plain(b: divan::Bencher) {
+        b.counter(1u32).bench(|| drop(black_box(Plain { id: black_box(7), name: "x" })));
+    }
+
+    #[divan::bench(threads = [1, 2], sample_size = 10_000)]
+    fn counted_atomic(b: divan::Bencher) {
+        b.bench(|| drop(black_box(Counted::new(black_box(7)))));
+    }
+
+    #[divan::bench(threads = [1, 2], sample_size = 10_000)]
+    fn tracked(b: divan::Bencher) {
+        b.bench(|| drop(black_box(Marked { id: black_box(7), name: "x", _t: track!() })));
+    }
+}
+
+/// Values made on one thread and dropped on the other: each thread makes a
+/// batch, swaps it with the other thread's through a slot, and drops that.
+mod cross_thread_drop {
+    use super::*;
+    const BATCH: usize = 256;
+
+    fn exchange<T: Send>(slot: &Mutex<Vec<T>>, batch: Vec<T>) -> Vec<T> {
+        std::mem::replace(&mut *slot.lock().unwrap(), batch)
+    }
+
+    #[divan::bench(threads = [2])]
+    fn counted_atomic(b: divan::Bencher) {
+        static SLOT: Mutex<Vec<Counted>> = Mutex::new(Vec::new());
+        b.counter(BATCH).bench(|| {
+            let batch: Vec<Counted> = (0..BATCH as u64).map(Counted::new).collect();
+            drop(exchange(&SLOT, batch));
+        });
+    }
+
+    #[divan::bench(threads = [2])]
+    fn tracked(b: divan::Bencher) {
+        static SLOT: Mutex<Vec<Marked>> = Mutex::new(Vec::new());
+        b.counter(BATCH).bench(|| {
+            let batch: Vec<Marked> = (0..BATCH as u64).map(|id| Marked { id, name: "x", _t: track!() }).collect();
+            drop(exchange(&SLOT, batch));
+        });
+    }
+}
+
+/// `track!(&arc)` on a fresh `Arc`, against the `Arc::new` + drop it tracks.
+mod shared_arc {
+    use super::*;
+
+    #[derive(Debug)]
+    #[allow(dead_code)]
+    struct Value(u64);
+
+    #[divan::bench(sample_size = 10_000)]
+    fn arc_new_drop(b: divan::Bencher) {
+        b.bench_local(|| drop(black_box(Arc::new(Value(black_box(7))))));
+    }
+
+    #[divan::bench(sample_size = 10_000)]
+    fn arc_new_track_drop(b: divan::Bencher) {
+        b.bench_local(|| {
+            let a = Arc::new(Value(black_box(7)));
+            track!(&a);
+            drop(black_box(a));
+        });
+    }
+}
+
+/// Queries over many live instances.
+mod queries {
+    use super::*;
+
+    struct Live {
+        _t: Tracked<Self>,
+    }
+
+    fn population(n: usize) -> Vec<Live> {
+        (0..n).map(|_| Live { _t: track!() }).collect()
+    }
+
+    #[divan::bench(args = [10_000, 1_000_000], sample_count = 10)]
+    fn snapshot(b: divan::Bencher, n: usize) {
+        let live = population(n);
+        b.bench_local(|| black_box(instrack::snapshot())); // one thread: the query itself
+        drop(live);
+    }
+
+    #[divan::bench(args = [10_000, 1_000_000], sample_count = 10)]
+    fn report_to_sink(b: divan::Bencher, n: usize) {
+        let live = population(n);
+        b.bench_local(|| instrack::report_to(&mut std::io::sink(), "*").unwrap());
+        drop(live);
+    }
+}
