@@ -91,6 +91,24 @@ mod cross_thread_drop {
         });
     }
 
+    /// Reference: the same batches, each thread dropping its own.
+    #[divan::bench(threads = [1, 2])]
+    fn counted_atomic_own_batch(b: divan::Bencher) {
+        b.counter(BATCH).bench(|| {
+            let batch: Vec<Counted> = (0..BATCH as u64).map(Counted::new).collect();
+            drop(batch);
+        });
+    }
+
+    /// Reference: the same batches, each thread dropping its own.
+    #[divan::bench(threads = [1, 2])]
+    fn tracked_own_batch(b: divan::Bencher) {
+        b.counter(BATCH).bench(|| {
+            let batch: Vec<Marked> = (0..BATCH as u64).map(|id| Marked { id, name: "x", _t: track!() }).collect();
+            drop(batch);
+        });
+    }
+
     #[divan::bench(threads = [2])]
     fn tracked(b: divan::Bencher) {
         static SLOT: Mutex<Vec<Marked>> = Mutex::new(Vec::new());

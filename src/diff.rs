@@ -60,7 +60,7 @@ impl Snapshot {
     /// assert_eq!(diff.new_instances().count(), 3);
     /// ```
     pub fn diff(&self, earlier: &Snapshot) -> Diff {
-        let then: BTreeMap<usize, _> = earlier.types.iter().map(|t| (t.key, t.counts)).collect();
+        let then: BTreeMap<u32, _> = earlier.types.iter().map(|t| (t.key, t.counts)).collect();
         let mut types: Vec<TypeDiff> = self
             .types
             .iter()
@@ -142,7 +142,7 @@ impl fmt::Display for Diff {
         // leaks from one line read as one line.
         let mut groups: BTreeMap<(&str, u32, &str), Vec<&Instance>> = BTreeMap::new();
         for i in &self.new_instances {
-            groups.entry((i.file, i.line, i.type_name)).or_default().push(i);
+            groups.entry((i.site.file, i.site.line, i.type_name)).or_default().push(i);
         }
         let mut groups: Vec<_> = groups.into_iter().collect();
         groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));

@@ -3,6 +3,8 @@
 //! out they are simply empty.
 
 use crate::pattern::Pattern;
+use crate::site::Site;
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,7 +40,7 @@ pub struct Counts {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TypeCounts {
-    pub(crate) key: usize,
+    pub(crate) key: u32,
     pub(crate) name: &'static str,
     pub(crate) counts: Counts,
 }
@@ -59,14 +61,12 @@ impl TypeCounts {
 #[non_exhaustive]
 pub struct Instance {
     pub(crate) id: u64,
-    pub(crate) type_key: usize,
+    pub(crate) type_key: u32,
     pub(crate) type_name: &'static str,
-    pub(crate) module_path: &'static str,
-    pub(crate) file: &'static str,
-    pub(crate) line: u32,
+    pub(crate) site: &'static Site,
     pub(crate) thread: Arc<str>,
     pub(crate) age: Duration,
-    pub(crate) debug: Option<String>,
+    pub(crate) debug: Option<Box<str>>,
 }
 
 impl Instance {
@@ -81,15 +81,15 @@ impl Instance {
     /// The module that made the instance; empty for instances made through
     /// [`Tracked::default`](crate::Tracked::default), which knows only file and line.
     pub fn module_path(&self) -> &'static str {
-        self.module_path
+        self.site.module_path
     }
     /// The source file that made the instance.
     pub fn file(&self) -> &'static str {
-        self.file
+        self.site.file
     }
     /// The line in [`file`](Self::file) that made the instance.
     pub fn line(&self) -> u32 {
-        self.line
+        self.site.line
     }
     /// The thread that made the instance: its name, else its id.
     pub fn thread(&self) -> &str {
@@ -109,7 +109,7 @@ impl Instance {
 
 impl fmt::Display for Instance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}  {}:{}  thread {}  age {}", self.id, self.file, self.line, self.thread, Age(self.age))
+        write!(f, "#{}  {}:{}  thread {}  age {}", self.id, self.site.file, self.site.line, self.thread, Age(self.age))
     }
 }
 
@@ -220,7 +220,7 @@ impl Snapshot {
                 out.unmatched.push(name.clone());
             }
         }
-        let keys: Vec<usize> = self.types.iter().zip(&keep).filter(|(_, k)| **k).map(|(t, _)| t.key).collect();
+        let keys: HashSet<u32> = self.types.iter().zip(&keep).filter(|(_, k)| **k).map(|(t, _)| t.key).collect();
         out.types = self.types.iter().filter(|t| keys.contains(&t.key)).cloned().collect();
         out.instances = self.instances.iter().filter(|i| keys.contains(&i.type_key)).cloned().collect();
         out
@@ -258,7 +258,7 @@ impl fmt::Display for Snapshot {
             let of_type = || self.instances.iter().filter(|i| i.type_key == t.key);
             let shown: Vec<&Instance> = of_type().take(REPORT_LIMIT).collect();
             let id_width = shown.iter().map(|i| digits(i.id)).max().unwrap_or(0);
-            let sites: Vec<String> = shown.iter().map(|i| format!("{}:{}", i.file, i.line)).collect();
+            let sites: Vec<String> = shown.iter().map(|i| format!("{}:{}", i.site.file, i.site.line)).collect();
             let site_width = sites.iter().map(|s| s.chars().count()).max().unwrap_or(0);
             for (i, site) in shown.iter().zip(&sites) {
                 write!(f, "    #{:<id_width$}  {site:<site_width$}  thread {}  age {}", i.id, i.thread, Age(i.age))?;

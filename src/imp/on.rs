@@ -736,7 +736,7 @@ pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> S
         }
         by_index
     };
-    let types = entries.iter().map(|e| TypeCounts { key: e.index, name: e.name, counts: e.counts() }).collect();
+    let types = entries.iter().map(|e| TypeCounts { key: e.index as u32, name: e.name, counts: e.counts() }).collect();
     let chunks: Vec<&'static [Slot]> = lock(&r.chunks).clone();
     let age = Epoch::now().ager(r.epoch);
     let mut records: Vec<Record> = chunks
@@ -772,14 +772,12 @@ pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> S
     let threads: Vec<Arc<str>> = lock(&r.threads).clone();
     let instance = |entry: &'static TypeEntry, stamp: Stamp, debug: Option<String>| Instance {
         id: stamp.id,
-        type_key: entry.index,
+        type_key: entry.index as u32,
         type_name: entry.name,
-        module_path: stamp.site.module_path,
-        file: stamp.site.file,
-        line: stamp.site.line,
+        site: stamp.site,
         thread: threads.get(stamp.thread as usize).cloned().unwrap_or_else(|| Arc::from("?")),
         age: age(stamp.created),
-        debug,
+        debug: debug.map(String::into_boxed_str),
     };
     let text = |entry: &TypeEntry, value: &dyn std::any::Any| entry.debug.get().map(|d| shared::debug_text(*d, value));
     let mut instances = Vec::with_capacity(records.len() + arcs.len() + rcs.len());
