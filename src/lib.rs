@@ -121,12 +121,14 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
+mod cycles;
 mod diff;
 mod leaks;
 mod pattern;
 mod shared;
 mod site;
 mod snapshot;
+mod trace;
 mod tracked;
 
 cfg_if::cfg_if! {
@@ -145,9 +147,11 @@ use std::io;
 use std::rc::Rc;
 use std::sync::Arc;
 
+pub use cycles::{find_cycles, graph_dot, why_alive, Cycle, RefNode, Retention};
 pub use diff::{Diff, TypeDiff};
 pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, DropExpectation, Watch, WeakCount};
 pub use snapshot::{Counts, Instance, Snapshot, TypeCounts};
+pub use trace::{Edges, Trace};
 pub use tracked::Tracked;
 
 /// Whether tracking is compiled into this build: `true` when instrack is built
@@ -206,7 +210,13 @@ macro_rules! track {
             $crate::__private::line!(),
             $crate::__private::column!(),
         );
-        $crate::__private::Shared::__register($value, &__INSTRACK_SITE)
+        let __instrack_value = $value;
+        let __instrack_trace = {
+            #[allow(unused_imports)]
+            use $crate::__private::{ViaNoTrace as _, ViaTrace as _};
+            (&$crate::__private::Probe(__instrack_value)).__instrack_trace()
+        };
+        $crate::__private::Shared::__register(__instrack_value, &__INSTRACK_SITE, __instrack_trace)
     }};
 }
 
@@ -324,7 +334,7 @@ pub fn report_to<W: io::Write>(out: &mut W, pattern: &str) -> io::Result<()> {
 /// Macro plumbing. **Not part of the public API**: may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::shared::Shared;
+    pub use crate::shared::{Probe, Shared, TraceFn, ViaNoTrace, ViaTrace};
     pub use crate::site::Site;
     pub use core::{column, file, line, module_path};
 }

@@ -6,6 +6,7 @@
 pub(crate) const ENABLED: bool = false;
 
 use crate::pattern::Pattern;
+use crate::shared::TraceFn;
 use crate::site::Site;
 use crate::snapshot::{Counts, Snapshot};
 use std::any::TypeId;
@@ -49,10 +50,15 @@ pub(crate) fn snapshot(_since: Option<(u32, u64)>, _select: Option<&Pattern>) ->
 }
 
 #[inline(always)]
-pub(crate) fn share_arc<T: std::fmt::Debug + Send + Sync + 'static>(_site: &'static Site, _value: &Arc<T>) {}
+pub(crate) fn share_arc<T: std::fmt::Debug + Send + Sync + 'static>(
+    _site: &'static Site,
+    _value: &Arc<T>,
+    _trace: Option<TraceFn>,
+) {
+}
 
 #[inline(always)]
-pub(crate) fn share_rc<T: std::fmt::Debug + 'static>(_site: &'static Site, _value: &Rc<T>) {}
+pub(crate) fn share_rc<T: std::fmt::Debug + 'static>(_site: &'static Site, _value: &Rc<T>, _trace: Option<TraceFn>) {}
 
 pub(crate) fn live_arcs<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
     Vec::new()
@@ -65,4 +71,8 @@ pub(crate) fn live_rcs<T: 'static>() -> Vec<Rc<T>> {
 #[inline(always)]
 pub(crate) fn checkpoint() -> Option<(u32, u64)> {
     None
+}
+
+pub(crate) fn collect_graph() -> Vec<crate::cycles::Held> {
+    Vec::new()
 }

@@ -14,11 +14,13 @@ mod shared;
 
 use super::clock::{self, Epoch};
 use crate::pattern::Pattern;
+use crate::shared::TraceFn;
 use crate::site::Site;
 use crate::snapshot::{Counts, Instance, Snapshot, TypeCounts};
 use dashmap::DashMap;
 use std::any::TypeId;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::panic::Location;
 use std::ptr::NonNull;
 use std::rc::Rc;
@@ -177,6 +179,8 @@ pub(crate) struct TypeEntry {
     peak: AtomicUsize,
     /// How to print a shared instance; set by its first registration.
     debug: OnceLock<DebugFn>,
+    /// How to trace a shared instance, for types that implement `Trace`.
+    trace: OnceLock<TraceFn>,
 }
 
 impl TypeEntry {
@@ -192,6 +196,7 @@ impl TypeEntry {
             sum_high: AtomicI64::new(0),
             peak: AtomicUsize::new(0),
             debug: OnceLock::new(),
+            trace: OnceLock::new(),
         }))
     }
 
@@ -644,13 +649,25 @@ fn entry_miss(site: &'static Site, type_id: TypeId, name: &'static str) -> &'sta
 }
 
 /// `track!(&arc)`.
-pub(crate) fn share_arc<T: std::fmt::Debug + Send + Sync + 'static>(site: &'static Site, value: &Arc<T>) {
-    shared::register_arc(entry_at::<T>(site), site, value);
+pub(crate) fn share_arc<T: std::fmt::Debug + Send + Sync + 'static>(
+    site: &'static Site,
+    value: &Arc<T>,
+    trace: Option<TraceFn>,
+) {
+    let entry = entry_at::<T>(site);
+    if let Some(trace) = trace {
+        entry.trace.get_or_init(|| trace);
+    }
+    shared::register_arc(entry, site, value);
 }
 
 /// `track!(&rc)`.
-pub(crate) fn share_rc<T: std::fmt::Debug + 'static>(site: &'static Site, value: &Rc<T>) {
-    shared::register_rc(entry_at::<T>(site), site, value);
+pub(crate) fn share_rc<T: std::fmt::Debug + 'static>(site: &'static Site, value: &Rc<T>, trace: Option<TraceFn>) {
+    let entry = entry_at::<T>(site);
+    if let Some(trace) = trace {
+        entry.trace.get_or_init(|| trace);
+    }
+    shared::register_rc(entry, site, value);
 }
 
 #[inline]
@@ -738,7 +755,6 @@ pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> S
     };
     let types = entries.iter().map(|e| TypeCounts { key: e.index as u32, name: e.name, counts: e.counts() }).collect();
     let chunks: Vec<&'static [Slot]> = lock(&r.chunks).clone();
-    let age = Epoch::now().ager(r.epoch);
     let mut records: Vec<Record> = chunks
         .iter()
         .flat_map(|c| c.iter())
@@ -748,29 +764,128 @@ pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> S
     // Oldest first. Sorting these small records (mostly in order already)
     // is much cheaper than sorting the `Instance`s built from them.
     records.sort_unstable_by_key(|r| (r.created, r.id));
-    // Strong references to the live shared instances, taken under each list's
-    // lock, kept until the end: formatting and dropping them runs user code,
-    // which happens with no registry lock held.
-    let mut arcs = Vec::new();
-    let mut rcs = Vec::new();
-    for entry in &entries {
+    let shared = take_shared(&entries, &wanted);
+    let instance = namer(r);
+    let mut instances = Vec::with_capacity(records.len() + shared.len());
+    instances.extend(records.iter().map(|r| instance(r.entry, r.stamp(), None)));
+    instances.extend(shared.iter().map(|s| instance(s.entry, s.stamp, s.debug_text())));
+    let snapshot = Snapshot::new(true, types, instances);
+    // Last: this may drop the last owner of an instance and run its `Drop`.
+    drop(shared);
+    snapshot
+}
+
+/// The temporary strong references instrack itself holds, by address: a
+/// reference-graph analysis subtracts them, so that a report or another
+/// analysis running meanwhile does not pass for an owner. A reference is
+/// counted here after it is taken and uncounted before it is dropped, so
+/// every window errs towards "owned from outside", never towards a leak.
+static TEMPORARIES: Mutex<Option<HashMap<usize, usize>>> = Mutex::new(None);
+
+/// A temporary strong reference to a live shared instance. Formatting and
+/// dropping it run user code: never while a registry lock is held.
+pub(crate) struct SharedRef {
+    entry: &'static TypeEntry,
+    stamp: Stamp,
+    value: Strong,
+}
+
+enum Strong {
+    Arc(Arc<dyn std::any::Any + Send + Sync>),
+    Rc(Rc<dyn std::any::Any>),
+}
+
+impl Drop for SharedRef {
+    fn drop(&mut self) {
+        // Uncount first; the strong reference itself drops after this, with
+        // no lock held (it may be the last one and run a `Drop`).
+        let addr = self.addr();
+        if let Some(map) = lock(&TEMPORARIES).as_mut() {
+            if let std::collections::hash_map::Entry::Occupied(mut e) = map.entry(addr) {
+                *e.get_mut() -= 1;
+                if *e.get() == 0 {
+                    e.remove();
+                }
+            }
+        }
+    }
+}
+
+impl SharedRef {
+    fn value(&self) -> &dyn std::any::Any {
+        match &self.value {
+            Strong::Arc(a) => &**a,
+            Strong::Rc(r) => &**r,
+        }
+    }
+
+    fn strong_count(&self) -> usize {
+        match &self.value {
+            Strong::Arc(a) => Arc::strong_count(a),
+            Strong::Rc(r) => Rc::strong_count(r),
+        }
+    }
+
+    /// The value's address, as `Edges` reports it.
+    fn addr(&self) -> usize {
+        self.value() as *const dyn std::any::Any as *const () as usize
+    }
+
+    fn debug_text(&self) -> Option<String> {
+        self.entry.debug.get().map(|d| shared::debug_text(*d, self.value()))
+    }
+}
+
+impl crate::cycles::HeldValue for SharedRef {
+    fn trace(&self, edges: &mut crate::trace::Edges<'_>) -> bool {
+        match self.entry.trace.get() {
+            Some(trace) => {
+                trace(self.value(), edges);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn debug(&self) -> Option<String> {
+        self.debug_text()
+    }
+}
+
+/// Strong references to the live shared instances of `entries` that
+/// `wanted` keeps: every thread's `Arc`s, and this thread's `Rc`s. Each list's
+/// lock is held only while it is pruned and upgraded.
+fn take_shared(entries: &[&'static TypeEntry], wanted: &dyn Fn(&Stamp) -> bool) -> Vec<SharedRef> {
+    let mut taken = Vec::new();
+    for &entry in entries {
         for cell in entry.cells() {
-            let taken = {
+            let arcs = {
                 let mut list = cell.arcs.lock();
                 list.prune();
-                list.upgrade_all(&wanted)
+                list.upgrade_all(wanted)
             };
-            arcs.extend(taken.into_iter().map(|(stamp, arc)| (*entry, stamp, arc)));
+            taken.extend(arcs.into_iter().map(|(stamp, a)| SharedRef { entry, stamp, value: Strong::Arc(a) }));
         }
-        let taken = shared::with_rcs(entry, |l| {
+        let rcs = shared::with_rcs(entry, |l| {
             l.prune();
-            l.upgrade_all(&wanted)
+            l.upgrade_all(wanted)
         });
-        rcs.extend(taken.into_iter().flatten().map(|(stamp, rc)| (*entry, stamp, rc)));
+        taken.extend(rcs.into_iter().flatten().map(|(stamp, r)| SharedRef { entry, stamp, value: Strong::Rc(r) }));
     }
-    // After the scan, so every thread a record names is in the table.
+    let mut temporaries = lock(&TEMPORARIES);
+    let map = temporaries.get_or_insert_with(HashMap::new);
+    for t in &taken {
+        *map.entry(t.addr()).or_insert(0) += 1;
+    }
+    taken
+}
+
+/// Builds `Instance`s from records. Made after the records are read, so that
+/// every thread a record names is in the copied table.
+fn namer(r: &Registry) -> impl Fn(&'static TypeEntry, Stamp, Option<String>) -> Instance {
     let threads: Vec<Arc<str>> = lock(&r.threads).clone();
-    let instance = |entry: &'static TypeEntry, stamp: Stamp, debug: Option<String>| Instance {
+    let age = Epoch::now().ager(r.epoch);
+    move |entry, stamp, debug| Instance {
         id: stamp.id,
         type_key: entry.index as u32,
         type_name: entry.name,
@@ -778,14 +893,34 @@ pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> S
         thread: threads.get(stamp.thread as usize).cloned().unwrap_or_else(|| Arc::from("?")),
         age: age(stamp.created),
         debug: debug.map(String::into_boxed_str),
+    }
+}
+
+/// Every live shared instance with a temporary strong reference, for the
+/// reference-graph analysis.
+pub(crate) fn collect_graph() -> Vec<crate::cycles::Held> {
+    let r = registry();
+    let entries: Vec<&'static TypeEntry> = r.types.iter().map(|e| *e.value()).collect();
+    let taken = take_shared(&entries, &|_| true);
+    let instance = namer(r);
+    // Strong counts read under the ledger's lock, less every temporary
+    // reference instrack holds (this analysis's own included).
+    let strong: Vec<usize> = {
+        let temporaries = lock(&TEMPORARIES);
+        let map = temporaries.as_ref();
+        taken
+            .iter()
+            .map(|s| s.strong_count().saturating_sub(map.and_then(|m| m.get(&s.addr())).copied().unwrap_or(0)))
+            .collect()
     };
-    let text = |entry: &TypeEntry, value: &dyn std::any::Any| entry.debug.get().map(|d| shared::debug_text(*d, value));
-    let mut instances = Vec::with_capacity(records.len() + arcs.len() + rcs.len());
-    instances.extend(records.iter().map(|r| instance(r.entry, r.stamp(), None)));
-    instances.extend(arcs.iter().map(|(entry, stamp, arc)| instance(entry, *stamp, text(entry, &**arc))));
-    instances.extend(rcs.iter().map(|(entry, stamp, rc)| instance(entry, *stamp, text(entry, &**rc))));
-    let snapshot = Snapshot::new(true, types, instances);
-    // Last: this may drop the last owner of an instance and run its `Drop`.
-    drop((arcs, rcs));
-    snapshot
+    taken
+        .into_iter()
+        .zip(strong)
+        .map(|(s, strong)| crate::cycles::Held {
+            instance: instance(s.entry, s.stamp, None),
+            addr: s.addr(),
+            strong,
+            value: Box::new(s),
+        })
+        .collect()
 }

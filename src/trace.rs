@@ -1,0 +1,189 @@
+//! [`Trace`]: how a type tells instrack which `Arc`s and `Rc`s it holds.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::rc::{self, Rc};
+use std::sync::{self, Arc, Mutex, RwLock, TryLockError};
+
+/// Lists the `Arc` and `Rc` values a type holds strongly, so that
+/// [`find_cycles`](crate::find_cycles) can tell which instances are kept alive
+/// only by each other.
+///
+/// Register the values as usual with `track!(&value)`: for a type that
+/// implements `Trace`, the macro records how to trace it. Report each strong
+/// reference the value holds exactly once; weak references are not edges.
+/// A missing or incomplete `Trace` can hide a leak (the references it does
+/// not report count as owners from outside), but never invent one.
+///
+/// # Examples
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+///
+/// #[derive(Debug)]
+/// struct Node { parent: RefCell<Option<Rc<Node>>>, children: RefCell<Vec<Rc<Node>>> }
+///
+/// impl instrack::Trace for Node {
+///     fn trace(&self, edges: &mut instrack::Edges<'_>) {
+///         edges.trace(&self.parent);   // Option, RefCell and Rc all implement Trace
+///         edges.trace(&self.children);
+///     }
+/// }
+/// ```
+pub trait Trace {
+    /// Reports, through `edges`, every `Arc` and `Rc` this value holds strongly.
+    fn trace(&self, edges: &mut Edges<'_>);
+}
+
+/// Collects the references a [`Trace`] implementation reports.
+#[derive(Debug)]
+pub struct Edges<'a> {
+    pub(crate) targets: &'a mut Vec<usize>,
+    pub(crate) untraced: &'a mut Vec<&'static str>,
+}
+
+impl Edges<'_> {
+    /// Reports a strong reference held through an `Arc`.
+    pub fn arc<T: ?Sized>(&mut self, arc: &Arc<T>) {
+        self.targets.push(Arc::as_ptr(arc) as *const () as usize);
+    }
+
+    /// Reports a strong reference held through an `Rc`.
+    pub fn rc<T: ?Sized>(&mut self, rc: &Rc<T>) {
+        self.targets.push(Rc::as_ptr(rc) as *const () as usize);
+    }
+
+    /// Traces a field: `edges.trace(&self.children)`.
+    pub fn trace<T: Trace + ?Sized>(&mut self, value: &T) {
+        value.trace(self);
+    }
+
+    /// Says that some references could not be reported (for example, behind
+    /// a lock that is held). Their targets then count as owned from outside,
+    /// and the analysis names the reason.
+    pub fn untraced(&mut self, reason: &'static str) {
+        self.untraced.push(reason);
+    }
+}
+
+impl<T: ?Sized> Trace for Arc<T> {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        edges.arc(self);
+    }
+}
+
+impl<T: ?Sized> Trace for Rc<T> {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        edges.rc(self);
+    }
+}
+
+/// A weak reference keeps nothing alive: not an edge.
+impl<T: ?Sized> Trace for sync::Weak<T> {
+    fn trace(&self, _: &mut Edges<'_>) {}
+}
+
+/// A weak reference keeps nothing alive: not an edge.
+impl<T: ?Sized> Trace for rc::Weak<T> {
+    fn trace(&self, _: &mut Edges<'_>) {}
+}
+
+impl<T: Trace + ?Sized> Trace for Box<T> {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        (**self).trace(edges);
+    }
+}
+
+impl<T: Trace + ?Sized> Trace for &T {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        (**self).trace(edges);
+    }
+}
+
+impl<T: Trace> Trace for Option<T> {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        if let Some(v) = self {
+            v.trace(edges);
+        }
+    }
+}
+
+impl<T: Trace> Trace for [T] {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        for v in self {
+            v.trace(edges);
+        }
+    }
+}
+
+impl<T: Trace, const N: usize> Trace for [T; N] {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        self.as_slice().trace(edges);
+    }
+}
+
+impl<T: Trace> Trace for Vec<T> {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        self.as_slice().trace(edges);
+    }
+}
+
+impl<T: Trace> Trace for VecDeque<T> {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        for v in self {
+            v.trace(edges);
+        }
+    }
+}
+
+/// Traces the values; keys are not traced.
+impl<K, V: Trace, S> Trace for HashMap<K, V, S> {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        for v in self.values() {
+            v.trace(edges);
+        }
+    }
+}
+
+/// Traces the values; keys are not traced.
+impl<K, V: Trace> Trace for BTreeMap<K, V> {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        for v in self.values() {
+            v.trace(edges);
+        }
+    }
+}
+
+/// Borrows with `try_borrow`; while mutably borrowed, reports the value as not traced.
+impl<T: Trace + ?Sized> Trace for RefCell<T> {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        match self.try_borrow() {
+            Ok(v) => v.trace(edges),
+            Err(_) => edges.untraced("RefCell mutably borrowed"),
+        }
+    }
+}
+
+/// Locks with `try_lock`, never waiting; while the lock is held, reports the
+/// value as not traced.
+impl<T: Trace + ?Sized> Trace for Mutex<T> {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        match self.try_lock() {
+            Ok(v) => v.trace(edges),
+            Err(TryLockError::Poisoned(p)) => p.get_ref().trace(edges),
+            Err(TryLockError::WouldBlock) => edges.untraced("Mutex held"),
+        }
+    }
+}
+
+/// Reads with `try_read`, never waiting; while write-locked, reports the
+/// value as not traced.
+impl<T: Trace + ?Sized> Trace for RwLock<T> {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        match self.try_read() {
+            Ok(v) => v.trace(edges),
+            Err(TryLockError::Poisoned(p)) => p.get_ref().trace(edges),
+            Err(TryLockError::WouldBlock) => edges.untraced("RwLock write-locked"),
+        }
+    }
+}
