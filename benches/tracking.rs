@@ -168,3 +168,77 @@ mod queries {
         drop(live);
     }
 }
+
+/// `find_cycles()` over 100k tracked nodes: a healthy tree (weak parent
+/// pointers, nothing leaked) and the same tree leaked whole through strong
+/// parent pointers (one component of 100k nodes).
+mod cycles {
+    use super::*;
+    use instrack::{Edges, Trace};
+    use std::cell::RefCell;
+    use std::rc::{Rc, Weak};
+
+    const NODES: usize = 100_000;
+
+    #[derive(Debug)]
+    struct Node {
+        strong_parent: Option<Rc<Node>>,
+        weak_parent: Weak<Node>,
+        children: RefCell<Vec<Rc<Node>>>,
+    }
+
+    impl Trace for Node {
+        fn trace(&self, edges: &mut Edges<'_>) {
+            edges.trace(&self.strong_parent);
+            edges.trace(&self.children);
+        }
+    }
+
+    /// A tree of `NODES` nodes, each with up to 4 children; returns the root.
+    fn tree(strong_parents: bool) -> Rc<Node> {
+        let root = Rc::new(Node { strong_parent: None, weak_parent: Weak::new(), children: RefCell::new(Vec::new()) });
+        track!(&root);
+        let mut all = vec![root.clone()];
+        for i in 1..NODES {
+            let parent = &all[(i - 1) / 4];
+            let node = Rc::new(Node {
+                strong_parent: strong_parents.then(|| parent.clone()),
+                weak_parent: Rc::downgrade(parent),
+                children: RefCell::new(Vec::new()),
+            });
+            track!(&node);
+            parent.children.borrow_mut().push(node.clone());
+            all.push(node);
+        }
+        root
+    }
+
+    #[divan::bench(sample_count = 10)]
+    fn find_cycles_100k_healthy(b: divan::Bencher) {
+        let root = tree(false);
+        b.bench_local(instrack::find_cycles);
+        drop(root);
+    }
+
+    #[divan::bench(sample_count = 10)]
+    fn find_cycles_100k_leaked(b: divan::Bencher) {
+        let root = tree(true);
+        let weak = Rc::downgrade(&root);
+        drop(root); // every node is now kept alive only by the others
+        b.bench_local(instrack::find_cycles);
+        // Break the cycles so the next benchmark starts clean.
+        if let Some(root) = weak.upgrade() {
+            let mut stack = vec![root];
+            while let Some(n) = stack.pop() {
+                stack.extend(n.children.borrow_mut().drain(..));
+            }
+        }
+    }
+
+    #[divan::bench(sample_count = 10)]
+    fn graph_dot_100k(b: divan::Bencher) {
+        let root = tree(false);
+        b.bench_local(|| instrack::graph_dot("Node"));
+        let _ = root.weak_parent.upgrade();
+    }
+}

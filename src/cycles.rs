@@ -140,18 +140,21 @@ impl fmt::Display for Cycle {
 #[derive(Clone, Debug)]
 pub struct Retention {
     chain: Vec<RefNode>,
-    leaked: bool,
+    /// For a leaked instance: the id of the chain member that holds the
+    /// chain's last member, closing the cycle.
+    closed_by: Option<u64>,
 }
 
 impl Retention {
     /// The instance first, then who holds it, then who holds that, … up to
-    /// the first holder with outside owners (or, if leaked, into the cycle).
+    /// the first holder with outside owners; for a leaked instance, up to the
+    /// holder whose own holder is already on the chain (the cycle).
     pub fn chain(&self) -> &[RefNode] {
         &self.chain
     }
     /// Whether nothing outside reaches the instance: it is kept alive by a cycle.
     pub fn is_leaked(&self) -> bool {
-        self.leaked
+        self.closed_by.is_some()
     }
 }
 
@@ -163,15 +166,17 @@ impl fmt::Display for Retention {
             let how = if i == 0 { "    " } else { "    held by " };
             writeln!(f, "{how}{node}")?;
         }
-        match (self.leaked, self.chain.last()) {
-            (true, _) => writeln!(f, "    … which is on a cycle that nothing outside reaches: leaked"),
-            (false, Some(root)) => writeln!(
+        match (self.closed_by, self.chain.last()) {
+            (Some(id), _) => {
+                writeln!(f, "    … which is held by #{id} again: a cycle that nothing outside reaches, leaked")
+            }
+            (None, Some(root)) => writeln!(
                 f,
                 "    … which has {} owner{} outside the tracked graph",
                 root.outside,
                 if root.outside == 1 { "" } else { "s" }
             ),
-            (false, None) => Ok(()),
+            (None, None) => Ok(()),
         }
     }
 }
@@ -225,8 +230,12 @@ pub fn find_cycles() -> Vec<Cycle> {
         .cycle_components()
         .into_iter()
         .map(|members| {
+            let mut member = vec![false; graph.held.len()];
+            for &m in &members {
+                member[m] = true;
+            }
             let kept: Vec<usize> =
-                graph.reachable(&members, |j| graph.leaked[j]).into_iter().filter(|j| !members.contains(j)).collect();
+                graph.reachable(&members, |j| graph.leaked[j]).into_iter().filter(|&j| !member[j]).collect();
             let involved: Vec<usize> = members.iter().chain(&kept).copied().collect();
             Cycle {
                 edges: graph.edges_among(&involved),
@@ -235,7 +244,7 @@ pub fn find_cycles() -> Vec<Cycle> {
             }
         })
         .collect();
-    cycles.sort_by(|a, b| (b.members.len() + b.kept_alive.len()).cmp(&(a.members.len() + a.kept_alive.len())));
+    cycles.sort_by_key(|c| std::cmp::Reverse(c.members.len() + c.kept_alive.len()));
     drop(turn);
     drop(graph); // last, with no lock held: may drop the last owner of an instance
     cycles
@@ -280,7 +289,6 @@ pub fn why_alive(id: u64) -> Option<Retention> {
     let mut came_from: HashMap<usize, usize> = HashMap::new();
     let mut queue = VecDeque::from([target]);
     let mut root = None;
-    let mut order = vec![target];
     while let Some(i) = queue.pop_front() {
         if graph.rooted[i] {
             root = Some(i);
@@ -290,7 +298,6 @@ pub fn why_alive(id: u64) -> Option<Retention> {
             if h != target && !came_from.contains_key(&h) {
                 came_from.insert(h, i);
                 queue.push_back(h);
-                order.push(h);
             }
         }
     }
@@ -302,12 +309,33 @@ pub fn why_alive(id: u64) -> Option<Retention> {
         path.reverse();
         path
     };
-    let (chain, leaked) = match root {
-        Some(r) => (path(r), false),
-        // Nothing outside reaches it: follow holders until one repeats.
-        None => (path(*order.last().unwrap()), true),
+    let (chain, closed_by) = match root {
+        Some(r) => (path(r), None),
+        // Nothing outside reaches it: follow holders until one is already on
+        // the chain. A leaked instance always has a holder (all its owners
+        // are traced instances).
+        None => {
+            let mut chain = vec![target];
+            let mut on_chain = vec![false; graph.held.len()];
+            on_chain[target] = true;
+            let closing = loop {
+                let holders = &graph.holders[*chain.last().unwrap()];
+                // Close the loop as soon as a holder is already on the chain.
+                if let Some(&back) = holders.iter().find(|&&h| on_chain[h]) {
+                    break Some(graph.held[back].instance.id());
+                }
+                match holders.first() {
+                    Some(&holder) => {
+                        on_chain[holder] = true;
+                        chain.push(holder);
+                    }
+                    None => break None,
+                }
+            };
+            (chain, closing)
+        }
     };
-    let retention = Retention { chain: chain.iter().map(|&i| graph.node(i, true)).collect(), leaked };
+    let retention = Retention { chain: chain.iter().map(|&i| graph.node(i, true)).collect(), closed_by };
     drop(turn);
     drop(graph); // last, with no lock held
     Some(retention)

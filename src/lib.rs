@@ -43,6 +43,10 @@
 //! - **Snapshots and diffs.** [`snapshot`] returns every live instance as
 //!   data; [`Snapshot::diff`] compares two, per type (created, dropped, net)
 //!   and per instance (what is alive now that was not then), grouped by site.
+//! - **Reference cycles.** Types that implement [`Trace`] let
+//!   [`find_cycles`] find the `Arc`/`Rc` instances kept alive only by each
+//!   other, [`why_alive`] explain what holds an instance, and [`graph_dot`]
+//!   draw the graph for Graphviz.
 //! - **Leak assertions.** [`assert_no_leaks!`] fails a test that leaves
 //!   tracked instances alive; [`survivors`] and [`checkpoint`] return them;
 //!   [`expect_dropped`] checks that an `Arc` or `Rc` is gone.

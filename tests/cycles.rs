@@ -16,13 +16,8 @@ fn cycles_of(suffix: &str) -> Vec<Cycle> {
         .collect()
 }
 
-fn ids(nodes: &[instrack::RefNode]) -> Vec<u64> {
-    let mut ids: Vec<u64> = nodes.iter().map(|n| n.instance().id()).collect();
-    ids.sort();
-    ids
-}
-
-fn id_of<T: std::fmt::Debug + 'static>(pattern: &str, pick: impl Fn(&instrack::Instance) -> bool) -> u64 {
+/// The id of the live instance of `pattern`'s types that `pick` chooses.
+fn id_of(pattern: &str, pick: impl Fn(&instrack::Instance) -> bool) -> u64 {
     let snap = instrack::snapshot().narrow(pattern);
     snap.instances().find(|i| pick(i)).map(|i| i.id()).expect("the instance is tracked")
 }
@@ -30,6 +25,7 @@ fn id_of<T: std::fmt::Debug + 'static>(pattern: &str, pick: impl Fn(&instrack::I
 // ---- a tree whose children point back at their parent -------------------
 
 #[derive(Debug)]
+#[allow(dead_code)] // `name` is read through Debug
 struct TreeNode {
     name: String,
     parent: RefCell<Option<Rc<TreeNode>>>,
@@ -86,10 +82,14 @@ fn a_tree_with_strong_parent_pointers_leaks_every_node() {
     let text = c.to_string();
     assert!(text.starts_with("leaked cycle of 4 instances kept alive only by each other:"), "{text}");
     assert!(text.contains("tests/cycles.rs:"), "{text}");
-    // Break the cycle so the values are freed.
-    for node in c.members() {
-        let _ = node;
-    }
+    // Why is a1 alive? Its parent a holds it, and a1 holds a: the shortest loop.
+    let a1 = id_of("TreeNode", |i| i.debug().is_some_and(|d| d.starts_with("TreeNode { name: \"a1\"")));
+    let why = why_alive(a1).unwrap();
+    assert!(why.is_leaked());
+    let chain: Vec<&str> = why.chain().iter().map(|n| n.instance().debug().unwrap()).collect();
+    assert_eq!(chain.len(), 2, "{why}");
+    assert!(chain[1].starts_with("TreeNode { name: \"a\""), "{why}");
+    assert!(why.to_string().contains(&format!("held by #{a1} again")), "{why}");
 }
 
 #[derive(Debug)]
@@ -188,7 +188,7 @@ fn a_cycle_owned_from_outside_is_not_a_leak_and_why_alive_names_the_owner() {
         return;
     }
     // The Debug text of a cycle recurses (cut at 200 characters): match its start.
-    let b_id = id_of::<Owned>("Owned", |i| i.debug().is_some_and(|d| d.starts_with("Owned { label: \"b\"")));
+    let b_id = id_of("Owned", |i| i.debug().is_some_and(|d| d.starts_with("Owned { label: \"b\"")));
     let why = why_alive(b_id).unwrap();
     assert!(!why.is_leaked());
     let chain: Vec<&str> = why.chain().iter().map(|n| n.instance().debug().unwrap()).collect();
