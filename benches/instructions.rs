@@ -11,24 +11,14 @@
 //! the program exits non-zero unless the tracked loop costs exactly what the
 //! plain one does.
 
-use instrack::{track, Tracked};
+use common::{Marked, Plain};
+use instrack::track;
+
+mod common;
 use std::hint::black_box;
 use std::process::Command;
 
 const N: u64 = 1_000;
-
-#[allow(dead_code)]
-struct Plain {
-    id: u64,
-    name: &'static str,
-}
-
-#[allow(dead_code)]
-struct Marked {
-    id: u64,
-    name: &'static str,
-    _t: Tracked<Self>,
-}
 
 #[inline(never)]
 fn plain_loop(n: u64) {

@@ -5,7 +5,10 @@
 //! Each group holds the thing and its baseline, measured in one run, so the
 //! result to read is their ratio. README.md, "Performance", has the figures.
 
+use common::{Marked, Plain};
 use instrack::{track, Tracked};
+
+mod common;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
@@ -13,21 +16,6 @@ use std::sync::{Arc, Mutex};
 fn main() {
     println!("instrack::ENABLED = {}", instrack::ENABLED);
     divan::main();
-}
-
-/// The user's struct without tracking.
-#[allow(dead_code)]
-struct Plain {
-    id: u64,
-    name: &'static str,
-}
-
-/// The same struct with a `Tracked` field.
-#[allow(dead_code)]
-struct Marked {
-    id: u64,
-    name: &'static str,
-    _t: Tracked<Self>,
 }
 
 /// The cost floor of counting: one static atomic per type, +1 and -1.

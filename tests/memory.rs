@@ -3,29 +3,9 @@
 //! by tokens are reused. Measured with a counting global allocator.
 
 use instrack::{track, Tracked};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
 use std::sync::Arc;
 
-struct Counting;
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards to `System`, only counting.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, Relaxed);
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, Relaxed);
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+mod common;
 
 /// One test in this file, so no other test allocates while it measures.
 #[test]
@@ -42,7 +22,7 @@ fn a_million_short_lived_values_leave_memory_flat() {
         track!(&a);
         drop(Token { _t: track!() });
     }
-    let before = LIVE_BYTES.load(Relaxed);
+    let before = common::live_bytes();
     const N: u64 = 1_000_000;
     for i in 0..N {
         let a = Arc::new(Blob([i; 8]));
@@ -50,7 +30,7 @@ fn a_million_short_lived_values_leave_memory_flat() {
         drop(a);
         drop(Token { _t: track!() });
     }
-    let grown = LIVE_BYTES.load(Relaxed) - before;
+    let grown = common::live_bytes() - before;
     let per_arc = std::mem::size_of::<Blob>() + 16; // value + the two counts
     println!("grew by {grown} bytes over {N} tracked Arcs (each {per_arc} bytes)");
     // Without pruning this would be N * per_arc = 80 MB; allow for the list

@@ -3,28 +3,8 @@
 //! of its own so that nothing else allocates meanwhile.
 
 use instrack::{track, Tracked};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
 
-struct Counting;
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards to `System`, only counting.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, Relaxed);
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, Relaxed);
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+mod common;
 
 #[test]
 fn a_live_instance_costs_at_most_48_bytes_of_registry_memory() {
@@ -34,9 +14,9 @@ fn a_live_instance_costs_at_most_48_bytes_of_registry_memory() {
     drop(Item { _t: track!() }); // the registry and this thread's locals exist
     const N: usize = 1_000_000;
     let mut items: Vec<Item> = Vec::with_capacity(N);
-    let before = LIVE_BYTES.load(Relaxed);
+    let before = common::live_bytes();
     items.extend((0..N).map(|_| Item { _t: track!() }));
-    let registry_bytes = LIVE_BYTES.load(Relaxed) - before;
+    let registry_bytes = common::live_bytes() - before;
     let per_instance = registry_bytes as f64 / N as f64;
     println!(
         "{N} live instances: {registry_bytes} bytes of registry memory, {per_instance:.1} per instance \
