@@ -244,12 +244,14 @@ impl TypeEntry {
         }
     }
 
+    /// Records `live` now (tokens and `Arc`s) as a peak candidate: after a
+    /// construction that may have set a new peak, or a pruning pass.
     #[cold]
     #[inline(never)]
-    fn observe_peak(&self) {
+    pub(crate) fn observe_peak(&self) {
         let (created, dropped, _) = self.collect();
-        let live = created.wrapping_sub(dropped) as i64;
-        self.peak.fetch_max(live.max(0) as usize, Relaxed);
+        let tokens = (created.wrapping_sub(dropped) as i64).max(0) as usize;
+        self.peak.fetch_max(tokens + self.live_arcs(), Relaxed);
     }
 
     /// Sums the cells once: (tokens created, tokens dropped, shared registrations).
@@ -281,13 +283,6 @@ impl TypeEntry {
         let live = tokens + self.live_arcs() + shared::with_rcs(self, |l| l.live()).unwrap_or(0);
         let peak = self.peak.fetch_max(live, Relaxed).max(live);
         Counts { live, total: created + shared, peak }
-    }
-
-    /// After a pruning pass: the shared instances are counted as of now.
-    fn observe_shared_peak(&self) {
-        let (created, dropped, _) = self.collect();
-        let tokens = (created.wrapping_sub(dropped) as i64).max(0) as usize;
-        self.peak.fetch_max(tokens + self.live_arcs(), Relaxed);
     }
 }
 

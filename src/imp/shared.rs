@@ -137,7 +137,7 @@ pub(crate) fn register_arc<T: fmt::Debug + Send + Sync + 'static>(
         pruned.is_some()
     });
     if pruned {
-        entry.observe_shared_peak(); // after the list's lock is released
+        entry.observe_peak(); // after the list's lock is released
     }
 }
 
