@@ -223,6 +223,30 @@ mod cycles {
         }
     }
 
+    /// 50k separate leaked cycles of two nodes each: one component per cycle.
+    #[divan::bench(sample_count = 10)]
+    fn find_cycles_100k_in_pairs(b: divan::Bencher) {
+        let mut weaks = Vec::new();
+        for _ in 0..NODES / 2 {
+            let a = Rc::new(Node { strong_parent: None, weak_parent: Weak::new(), children: RefCell::new(Vec::new()) });
+            let b = Rc::new(Node {
+                strong_parent: None,
+                weak_parent: Weak::new(),
+                children: RefCell::new(vec![a.clone()]),
+            });
+            a.children.borrow_mut().push(b.clone());
+            track!(&a);
+            track!(&b);
+            weaks.push(Rc::downgrade(&a));
+        }
+        b.bench_local(instrack::find_cycles);
+        for w in weaks {
+            if let Some(a) = w.upgrade() {
+                a.children.borrow_mut().clear();
+            }
+        }
+    }
+
     #[divan::bench(sample_count = 10)]
     fn graph_dot_100k(b: divan::Bencher) {
         let root = tree(false);

@@ -12,7 +12,7 @@ use crate::imp;
 use crate::pattern::Pattern;
 use crate::snapshot::Instance;
 use crate::trace::Edges;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::{self, Write as _};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -230,12 +230,11 @@ pub fn find_cycles() -> Vec<Cycle> {
         .cycle_components()
         .into_iter()
         .map(|members| {
-            let mut member = vec![false; graph.held.len()];
-            for &m in &members {
-                member[m] = true;
-            }
+            // Sets, not node-sized vectors: the work per component is
+            // proportional to the component, however many there are.
+            let member: HashSet<usize> = members.iter().copied().collect();
             let kept: Vec<usize> =
-                graph.reachable(&members, |j| graph.leaked[j]).into_iter().filter(|&j| !member[j]).collect();
+                graph.reachable(&members, |j| graph.leaked[j]).into_iter().filter(|j| !member.contains(j)).collect();
             let involved: Vec<usize> = members.iter().chain(&kept).copied().collect();
             Cycle {
                 edges: graph.edges_among(&involved),
@@ -455,27 +454,31 @@ impl Graph {
         // something twice or the graph changed meanwhile: never call that a leak.
         let rooted: Vec<bool> = (0..n).map(|i| held[i].strong != inside[i]).collect();
         let mut graph = Graph { held, out, holders, outside, rooted, leaked: Vec::new(), notes };
-        let roots: Vec<usize> = (0..n).filter(|&i| graph.rooted[i]).collect();
-        let alive = graph.reachable(&roots, |_| true);
+        // Everything reachable from a rooted node is alive; `leaked` doubles
+        // as the visited set of this one whole-graph traversal.
         let mut leaked = vec![true; n];
-        for i in alive {
-            leaked[i] = false;
+        let mut stack: Vec<usize> = (0..n).filter(|&i| graph.rooted[i]).collect();
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut leaked[i], false) {
+                stack.extend(graph.out[i].iter().copied().filter(|&j| leaked[j]));
+            }
         }
         graph.leaked = leaked;
         graph
     }
 
-    /// The nodes reachable from `start` (included) through nodes `allowed` admits.
+    /// The nodes reachable from `start` (included) through nodes `allowed`
+    /// admits; its cost follows what it reaches, not the size of the graph.
     fn reachable(&self, start: &[usize], allowed: impl Fn(usize) -> bool) -> Vec<usize> {
-        let mut seen = vec![false; self.held.len()];
+        let mut seen: HashSet<usize> = HashSet::new();
         let mut stack: Vec<usize> = start.to_vec();
         let mut found = Vec::new();
         while let Some(i) = stack.pop() {
-            if std::mem::replace(&mut seen[i], true) {
+            if !seen.insert(i) {
                 continue;
             }
             found.push(i);
-            stack.extend(self.out[i].iter().copied().filter(|&j| !seen[j] && allowed(j)));
+            stack.extend(self.out[i].iter().copied().filter(|&j| !seen.contains(&j) && allowed(j)));
         }
         found
     }
@@ -538,12 +541,12 @@ impl Graph {
 
     /// The references between the given nodes, as id pairs.
     fn edges_among(&self, nodes: &[usize]) -> Vec<(u64, u64)> {
-        let mut member = vec![false; self.held.len()];
-        for &i in nodes {
-            member[i] = true;
-        }
+        let member: HashSet<usize> = nodes.iter().copied().collect();
         let id = |i: usize| self.held[i].instance.id();
-        nodes.iter().flat_map(|&i| self.out[i].iter().filter(|&&j| member[j]).map(move |&j| (id(i), id(j)))).collect()
+        nodes
+            .iter()
+            .flat_map(|&i| self.out[i].iter().filter(|j| member.contains(j)).map(move |&j| (id(i), id(j))))
+            .collect()
     }
 
     /// The public view of node `i`; with its `Debug` text if `with_debug`
