@@ -138,6 +138,8 @@ pub struct Snapshot {
     pub(crate) pattern: Option<String>,
     pub(crate) unmatched: Vec<String>,
     pub(crate) error: Option<String>,
+    /// The pattern narrowed by, parsed once; `None` if it was not valid.
+    pub(crate) selection: Option<Pattern>,
     pub(crate) taken: Instant,
 }
 
@@ -148,7 +150,16 @@ impl Snapshot {
     pub(crate) fn new(enabled: bool, mut types: Vec<TypeCounts>, mut instances: Vec<Instance>) -> Snapshot {
         types.sort_by(|a, b| b.counts.live.cmp(&a.counts.live).then(a.name.cmp(b.name)));
         instances.sort_by(|a, b| b.age.cmp(&a.age).then(a.id.cmp(&b.id)));
-        Snapshot { enabled, types, instances, pattern: None, unmatched: Vec::new(), error: None, taken: Instant::now() }
+        Snapshot {
+            enabled,
+            types,
+            instances,
+            pattern: None,
+            unmatched: Vec::new(),
+            error: None,
+            selection: None,
+            taken: Instant::now(),
+        }
     }
 
     /// When the snapshot was taken.
@@ -159,9 +170,10 @@ impl Snapshot {
     /// Whether the pattern this snapshot was narrowed by selects `type_name`;
     /// every type is selected when it was not narrowed.
     pub(crate) fn selects(&self, type_name: &str) -> bool {
-        match &self.pattern {
-            None => true,
-            Some(p) => Pattern::parse(p).is_ok_and(|p| p.selects(type_name)),
+        match (&self.pattern, &self.selection) {
+            (None, _) => true,
+            (Some(_), Some(selection)) => selection.selects(type_name),
+            (Some(_), None) => false, // an invalid pattern selects nothing
         }
     }
 
@@ -223,6 +235,7 @@ impl Snapshot {
         let keys: HashSet<u32> = self.types.iter().zip(&keep).filter(|(_, k)| **k).map(|(t, _)| t.key).collect();
         out.types = self.types.iter().filter(|t| keys.contains(&t.key)).cloned().collect();
         out.instances = self.instances.iter().filter(|i| keys.contains(&i.type_key)).cloned().collect();
+        out.selection = Some(parsed);
         out
     }
 }
