@@ -493,12 +493,18 @@ fn with_local<R>(f: impl FnOnce(&mut Local) -> R) -> Option<R> {
 fn as_writer<R>(entry: &'static TypeEntry, f: impl FnOnce(&'static Cell, u64, u32) -> R) -> R {
     match with_local(|l| (l.cell(entry), l.take_id(), l.thread)) {
         Some((cell, id, thread)) => f(cell, id, thread),
-        None => {
-            let r = registry();
-            let _writer = lock(&r.exiting);
-            f(entry.exiting, r.next_id.fetch_add(1, Relaxed), EXITING_THREAD)
-        }
+        None => as_exiting_writer(entry, f),
     }
+}
+
+/// Runs `f` as the writer of the type's exiting cell, for a thread whose
+/// locals are gone: under the registry's `exiting` mutex, with an id from the
+/// global counter and the exiting thread's index.
+#[cold]
+fn as_exiting_writer<R>(entry: &'static TypeEntry, f: impl FnOnce(&'static Cell, u64, u32) -> R) -> R {
+    let r = registry();
+    let _writer = lock(&r.exiting);
+    f(entry.exiting, r.next_id.fetch_add(1, Relaxed), EXITING_THREAD)
 }
 
 /// A lock whose release is a plain store: uncontended, it costs one
@@ -677,17 +683,15 @@ fn register(entry: &'static TypeEntry, site: &'static Site) -> &'static Slot {
 #[cold]
 #[inline(never)]
 fn register_exiting(entry: &'static TypeEntry, site: &'static Site, now: u64) -> &'static Slot {
-    let r = registry();
-    let _writer = lock(&r.exiting);
-    let slot = {
+    as_exiting_writer(entry, |cell, id, thread| {
+        let r = registry();
         let mut batch = r.take_slots();
         let slot = batch.pop().expect("a batch of slots is never empty");
         r.give_slots(batch);
+        slot.fill(id, entry, site, thread, now);
+        entry.note_created(cell);
         slot
-    };
-    slot.fill(r.next_id.fetch_add(1, Relaxed), entry, site, EXITING_THREAD, now);
-    entry.note_created(entry.exiting);
-    slot
+    })
 }
 
 #[cold]
