@@ -752,7 +752,12 @@ pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> S
         }
         by_index
     };
-    let types = entries.iter().map(|e| TypeCounts { key: e.index as u32, name: e.name, counts: e.counts() }).collect();
+    // A checkpoint's survivors (`since`) need the instances only; the exact
+    // counts of every type would be computed and thrown away.
+    let types = match since {
+        Some(_) => Vec::new(),
+        None => entries.iter().map(|e| TypeCounts { key: e.index as u32, name: e.name, counts: e.counts() }).collect(),
+    };
     let chunks: Vec<&'static [Slot]> = lock(&r.chunks).clone();
     let mut records: Vec<Record> = chunks
         .iter()
