@@ -45,6 +45,10 @@ pub(crate) fn counts(_type: TypeId) -> Counts {
     Counts::default()
 }
 
+pub(crate) fn all_counts() -> Vec<crate::snapshot::TypeCounts> {
+    Vec::new()
+}
+
 pub(crate) fn snapshot(_since: Option<(u32, u64)>, _select: Option<&Pattern>) -> Snapshot {
     Snapshot::new(false, Vec::new(), Vec::new())
 }

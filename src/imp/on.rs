@@ -716,6 +716,14 @@ pub(crate) fn counts(type_id: TypeId) -> Counts {
     known(type_id).map_or_else(Counts::default, TypeEntry::counts)
 }
 
+/// The counts of every tracked type, from the counters and the weak lists
+/// only: no instance record is read and no user code runs (for sampling).
+#[allow(dead_code)] // for the sampler
+pub(crate) fn all_counts() -> Vec<TypeCounts> {
+    let entries: Vec<&'static TypeEntry> = registry().types.iter().map(|e| *e.value()).collect();
+    entries.into_iter().map(|e| TypeCounts { key: e.index as u32, name: e.name, counts: e.counts() }).collect()
+}
+
 pub(crate) fn live_arcs<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
     let Some(entry) = known(TypeId::of::<T>()) else { return Vec::new() };
     let mut strong: Vec<_> = entry.cells().flat_map(|cell| cell.arcs.lock().upgrade_all(&|_| true)).collect();

@@ -46,19 +46,19 @@ fn each_instance_line_gives_id_site_thread_and_age_oldest_first() {
     assert!(lines[0].starts_with("instrack: 2 live instances of 1 tracked type matching \"Order\""), "{text}");
     assert!(
         lines[1].ends_with(
-            "report::each_instance_line_gives_id_site_thread_and_age_oldest_first::Order: 2 live, 2 total, 2 peak"
+            "it::report::each_instance_line_gives_id_site_thread_and_age_oldest_first::Order: 2 live, 2 total, 2 peak"
         ),
         "{text}"
     );
     let id1 = first._t.id().unwrap();
     let id2 = second._t.id().unwrap();
-    assert!(lines[2].starts_with(&format!("    #{id1}  tests/report.rs:{line}  thread ")), "{text}");
+    assert!(lines[2].starts_with(&format!("    #{id1}  tests/it/report.rs:{line}  thread ")), "{text}");
     assert!(lines[2].contains("  age "), "{text}");
-    assert!(lines[3].starts_with(&format!("    #{id2}  tests/report.rs:{}  thread ", line + 2)), "{text}");
+    assert!(lines[3].starts_with(&format!("    #{id2}  tests/it/report.rs:{}  thread ", line + 2)), "{text}");
     let snap = instrack::snapshot().narrow("Order");
     let i = snap.instances().next().unwrap();
-    assert_eq!((i.id(), i.file(), i.line()), (id1, "tests/report.rs", line));
-    assert_eq!(i.module_path(), "report");
+    assert_eq!((i.id(), i.file(), i.line()), (id1, "tests/it/report.rs", line));
+    assert_eq!(i.module_path(), "it::report");
     assert!(i.type_name().ends_with("::Order"));
     assert!(i.age() >= snap.instances().nth(1).unwrap().age());
 }
@@ -80,7 +80,7 @@ fn long_lists_are_capped_and_types_sorted_by_live_count() {
     let many_at = text.find("::Many: 25 live").expect(&text);
     let few_at = text.find("::Few: 2 live").expect(&text);
     assert!(many_at < few_at, "{text}");
-    assert_eq!(text.matches("tests/report.rs").count(), 20 + 2, "{text}");
+    assert_eq!(text.matches("tests/it/report.rs").count(), 20 + 2, "{text}");
     assert!(text.contains("    … and 5 more\n"), "{text}");
 }
 
@@ -102,8 +102,8 @@ fn names_select_by_full_path_last_segment_generics_or_glob() {
         names
     };
     assert_eq!(selected("Conn"), ["Conn"]);
-    assert_eq!(selected("report::net::Conn"), ["Conn"]);
-    assert_eq!(selected("report::net::*"), ["Conn", "Listener"]);
+    assert_eq!(selected("it::report::net::Conn"), ["Conn"]);
+    assert_eq!(selected("it::report::net::*"), ["Conn", "Listener"]);
     assert_eq!(selected("Gen"), ["Gen<u32>"]);
     assert_eq!(selected("Gen<u32>"), ["Gen<u32>"]);
     assert_eq!(selected("Gen<u64>"), Vec::<String>::new());

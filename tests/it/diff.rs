@@ -25,7 +25,7 @@ fn a_snapshot_gives_types_and_instances_to_programs() {
     assert_eq!(snap.counts("Cell").live, 3);
     let ids: Vec<u64> = snap.instances().map(|i| i.id()).collect();
     assert_eq!(ids, keep.iter().map(|c| c._t.id().unwrap()).collect::<Vec<_>>());
-    assert!(snap.instances().all(|i| i.file() == "tests/diff.rs" && i.module_path() == "diff"));
+    assert!(snap.instances().all(|i| i.file() == "tests/it/diff.rs" && i.module_path() == "it::diff"));
     assert!(snap.to_string().contains("::Cell: 3 live, 4 total, 4 peak"));
 }
 
@@ -65,7 +65,8 @@ fn a_diff_counts_created_dropped_and_net_and_lists_the_new_survivors() {
     assert_eq!(diff.new_instances().filter(|i| i.type_name().ends_with("::Page")).count(), 10_000);
     assert!(diff.new_instances().all(|i| i.id() != 0));
     // Ten thousand leaks from one line read as one line.
-    let page_lines: Vec<&str> = text.lines().filter(|l| l.contains("tests/diff.rs") && l.contains("::Page")).collect();
+    let page_lines: Vec<&str> =
+        text.lines().filter(|l| l.contains("tests/it/diff.rs") && l.contains("::Page")).collect();
     assert_eq!(page_lines.len(), 1, "{text}");
     assert!(page_lines[0].contains("×10000"), "{text}");
     assert!(text.contains("new instances still alive, by site:"), "{text}");

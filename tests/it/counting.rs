@@ -158,7 +158,7 @@ fn default_and_new_record_the_callers_file_and_line() {
     let snap = instrack::snapshot().narrow("Made");
     let sites: Vec<(&str, u32, &str)> = snap.instances().map(|i| (i.file(), i.line(), i.module_path())).collect();
     if instrack::ENABLED {
-        assert_eq!(sites, [("tests/counting.rs", line, ""), ("tests/counting.rs", line + 2, "")]);
+        assert_eq!(sites, [("tests/it/counting.rs", line, ""), ("tests/it/counting.rs", line + 2, "")]);
     } else {
         assert!(sites.is_empty());
     }

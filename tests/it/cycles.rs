@@ -81,7 +81,7 @@ fn a_tree_with_strong_parent_pointers_leaks_every_node() {
     assert_eq!(c.edges().len(), 6, "{:?}", c.edges());
     let text = c.to_string();
     assert!(text.starts_with("leaked cycle of 4 instances kept alive only by each other:"), "{text}");
-    assert!(text.contains("tests/cycles.rs:"), "{text}");
+    assert!(text.contains("tests/it/cycles.rs:"), "{text}");
     // Why is a1 alive? Its parent a holds it, and a1 holds a: the shortest loop.
     let a1 = id_of("TreeNode", |i| i.debug().is_some_and(|d| d.starts_with("TreeNode { name: \"a1\"")));
     let why = why_alive(a1).unwrap();

@@ -51,7 +51,7 @@ fn a_leaking_block_panics_naming_each_survivor() {
     let message = message.expect("the block leaked, so it must panic");
     assert!(message.starts_with("instrack: 2 tracked instances made here are still alive:"), "{message}");
     let id = cache[0]._t.id().unwrap();
-    assert!(message.contains(&format!("leaks::Request #{id}  tests/leaks.rs:{line}  thread ")), "{message}");
+    assert!(message.contains(&format!("leaks::Request #{id}  tests/it/leaks.rs:{line}  thread ")), "{message}");
     assert!(message.contains("alloc::string::String #"), "{message}");
     assert!(message.contains("\"kept\""), "the Debug text of a shared survivor: {message}");
 }
@@ -142,7 +142,7 @@ fn expect_dropped_fails_with_what_where_and_how_many_owners() {
     assert_eq!(
         message,
         format!(
-            "instrack: expected the `alloc::string::String` watched at tests/leaks.rs:{line}:17 to be dropped, \
+            "instrack: expected the `alloc::string::String` watched at tests/it/leaks.rs:{line}:17 to be dropped, \
              but 2 strong references to it remain"
         )
     );

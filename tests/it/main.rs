@@ -1,0 +1,16 @@
+//! The integration tests, one module per capability, in one test binary:
+//! one link instead of one per file, and every module runs in parallel
+//! against one global registry, as a user's tests would.
+//!
+//! Tests that measure memory with a counting global allocator stay in test
+//! binaries of their own (`tests/memory*.rs`): nothing else may allocate
+//! while they measure.
+
+mod counting;
+mod cycles;
+mod diff;
+mod layout;
+mod leaks;
+mod report;
+mod shared;
+mod threads;
