@@ -9,7 +9,7 @@
 //! are the cycles; the rest of it hangs beneath them.
 
 use crate::imp;
-use crate::pattern::Pattern;
+use crate::pattern::{short_generics, Pattern};
 use crate::snapshot::Instance;
 use crate::trace::Edges;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -66,7 +66,7 @@ impl RefNode {
 
 impl fmt::Display for RefNode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.instance.type_name(), self.instance)?;
+        write!(f, "{} {}", short_generics(self.instance.type_name()), self.instance)?;
         if let Some(debug) = self.instance.debug() {
             write!(f, "  {debug}")?;
         }
@@ -344,14 +344,18 @@ pub fn why_alive(id: u64) -> Option<Retention> {
 /// DOT for `dot -Tsvg`: one node per live tracked `Arc`/`Rc` instance, one
 /// edge per traced reference between them; leaked instances are drawn red,
 /// and instances with outside owners say how many. See [`report`](crate::report)
-/// for the pattern language. An empty graph when tracking is compiled out.
+/// for the pattern language; an empty pattern gives a graph whose label says
+/// what to write. An empty graph when tracking is compiled out.
 pub fn graph_dot(pattern: &str) -> String {
+    let selected = match Pattern::parse(pattern) {
+        Ok(p) => p,
+        // The same message a report gives, where a DOT viewer shows it.
+        Err(message) => return format!("digraph \"instrack\" {{\n    label=\"instrack: {}\";\n}}\n", escape(&message)),
+    };
     let turn = Turn::take();
     let graph = Graph::build();
-    let selected = Pattern::parse(pattern).ok();
-    let keep: Vec<usize> = (0..graph.held.len())
-        .filter(|&i| selected.as_ref().is_some_and(|p| p.selects(graph.held[i].instance.type_name())))
-        .collect();
+    let keep: Vec<usize> =
+        (0..graph.held.len()).filter(|&i| selected.selects(graph.held[i].instance.type_name())).collect();
     let nodes: Vec<RefNode> = keep.iter().map(|&i| graph.node(i, true)).collect();
     let leaked: Vec<bool> = keep.iter().map(|&i| graph.leaked[i]).collect();
     let text = dot(nodes.iter().zip(leaked), &graph.edges_among(&keep), &format!("instrack {pattern}"));
@@ -568,7 +572,8 @@ fn dot<'a>(nodes: impl IntoIterator<Item = (&'a RefNode, bool)>, edges: &[(u64, 
     for (node, leaked) in nodes {
         let i = &node.instance;
         // Each variable part escaped once; `\n` is DOT's line break.
-        let mut label = format!("{} #{}\\n{}:{}", escape(i.type_name()), i.id(), escape(i.file()), i.line());
+        let mut label =
+            format!("{} #{}\\n{}:{}", escape(&short_generics(i.type_name())), i.id(), escape(i.file()), i.line());
         if let Some(debug) = i.debug() {
             let _ = write!(label, "\\n{}", escape(&debug.chars().take(60).collect::<String>()));
         }

@@ -1,5 +1,6 @@
 //! Comparing two snapshots: what was made, what was dropped, what is new.
 
+use crate::pattern::short_generics;
 use crate::snapshot::{Age, Instance, Snapshot};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -28,6 +29,10 @@ pub struct Diff {
     interval: Duration,
     types: Vec<TypeDiff>,
     new_instances: Vec<Instance>,
+    /// The snapshots were given newest first and compared the other way round.
+    swapped: bool,
+    /// Why nothing could be compared (the pattern a snapshot was narrowed by).
+    error: Option<String>,
 }
 
 impl Snapshot {
@@ -38,6 +43,11 @@ impl Snapshot {
     ///
     /// If `earlier` was narrowed by a pattern, only the types it selects are
     /// compared.
+    ///
+    /// If `earlier` was in fact taken later (`older.diff(&newer)`), the two
+    /// are compared oldest to newest anyway: [`Diff::swapped`] says so, and
+    /// so does the first line of the text. A snapshot narrowed by an empty
+    /// pattern gives a diff whose text says what to write.
     ///
     /// # Examples
     /// ```
@@ -60,11 +70,23 @@ impl Snapshot {
     /// assert_eq!(diff.new_instances().count(), 3);
     /// ```
     pub fn diff(&self, earlier: &Snapshot) -> Diff {
+        if earlier.taken > self.taken {
+            // The pattern that narrows the comparison is the argument's, as
+            // when the order is right; failing that, the receiver's.
+            let selection = if earlier.pattern.is_some() { earlier } else { self };
+            return Diff { swapped: true, ..earlier.compare_with(self, selection) };
+        }
+        self.compare_with(earlier, earlier)
+    }
+
+    /// `self` newer than `earlier`; only the types `selection` selects.
+    fn compare_with(&self, earlier: &Snapshot, selection: &Snapshot) -> Diff {
+        let error = selection.error.clone();
         let then: BTreeMap<u32, _> = earlier.types.iter().map(|t| (t.key, t.counts)).collect();
         let mut types: Vec<TypeDiff> = self
             .types
             .iter()
-            .filter(|t| earlier.selects(t.name))
+            .filter(|t| selection.selects(t.name))
             .filter_map(|t| {
                 let before = then.get(&t.key).copied().unwrap_or_default();
                 let created = t.counts.total.saturating_sub(before.total);
@@ -82,12 +104,14 @@ impl Snapshot {
         types.sort_by(|a, b| b.net.cmp(&a.net).then(b.created.cmp(&a.created)).then(a.name.cmp(b.name)));
         let old: HashSet<u64> = earlier.instances.iter().map(|i| i.id).collect();
         let new_instances =
-            self.instances.iter().filter(|i| !old.contains(&i.id) && earlier.selects(i.type_name)).cloned().collect();
+            self.instances.iter().filter(|i| !old.contains(&i.id) && selection.selects(i.type_name)).cloned().collect();
         Diff {
             enabled: self.enabled,
             interval: self.taken.saturating_duration_since(earlier.taken),
             types,
             new_instances,
+            swapped: false,
+            error,
         }
     }
 }
@@ -108,6 +132,21 @@ impl Diff {
     pub fn interval(&self) -> Duration {
         self.interval
     }
+
+    /// Whether the snapshots were given newest first (`older.diff(&newer)`)
+    /// and compared oldest to newest instead.
+    ///
+    /// # Examples
+    /// ```
+    /// let older = instrack::snapshot();
+    /// std::thread::sleep(std::time::Duration::from_millis(1));
+    /// let newer = instrack::snapshot();
+    /// assert!(older.diff(&newer).swapped());
+    /// assert!(!newer.diff(&older).swapped());
+    /// ```
+    pub fn swapped(&self) -> bool {
+        self.swapped
+    }
 }
 
 /// How many ids a site's line lists before "…".
@@ -117,6 +156,16 @@ impl fmt::Display for Diff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.enabled {
             return writeln!(f, "instrack: tracking is compiled out of this build; nothing to compare.");
+        }
+        if let Some(error) = &self.error {
+            return writeln!(f, "instrack: {error}");
+        }
+        if self.swapped {
+            writeln!(
+                f,
+                "instrack: the snapshots were given newest first (`older.diff(&newer)`); \
+                 compared oldest to newest instead: write `newer.diff(&older)`"
+            )?;
         }
         let n = self.new_instances.len();
         writeln!(
@@ -130,10 +179,11 @@ impl fmt::Display for Diff {
         if self.types.is_empty() {
             return Ok(());
         }
-        let width = self.types.iter().map(|t| t.name.len()).max().unwrap_or(4).max(4);
+        let names: Vec<_> = self.types.iter().map(|t| short_generics(t.name)).collect();
+        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(4).max(4);
         writeln!(f, "    {:<width$}  {:>8}  {:>8}  {:>8}  {:>8}", "type", "new", "deleted", "delta", "live")?;
-        for t in &self.types {
-            writeln!(f, "    {:<width$}  {:>8}  {:>8}  {:>+8}  {:>8}", t.name, t.created, t.dropped, t.net, t.live)?;
+        for (t, name) in self.types.iter().zip(&names) {
+            writeln!(f, "    {name:<width$}  {:>8}  {:>8}  {:>+8}  {:>8}", t.created, t.dropped, t.net, t.live)?;
         }
         if n == 0 {
             return Ok(());
@@ -155,7 +205,8 @@ impl fmt::Display for Diff {
             threads.dedup();
             writeln!(
                 f,
-                "    {file}:{line}  {type_name}  ×{}  {}{more}  (thread {})",
+                "    {file}:{line}  {}  ×{}  {}{more}  (thread {})",
+                short_generics(type_name),
                 instances.len(),
                 ids.join(" "),
                 threads.join(", ")

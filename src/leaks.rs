@@ -133,7 +133,7 @@ impl fmt::Display for Survivors<'_> {
             if n == 1 { "is" } else { "are" }
         )?;
         for i in self.0 {
-            write!(f, "    {} {i}", i.type_name())?;
+            write!(f, "    {} {i}", crate::pattern::short_generics(i.type_name()))?;
             if let Some(debug) = i.debug() {
                 write!(f, "  {debug}")?;
             }

@@ -291,11 +291,15 @@ pub fn snapshot() -> Snapshot {
 /// Prints the live instances of the types `pattern` selects, to stderr.
 ///
 /// `pattern` is `*` for every tracked type, or type names separated by
-/// whitespace. A name selects a type when it equals the type's full path or
-/// its last segment, with or without generic arguments (`Conn`,
-/// `my_app::net::Conn`, `Conn<u8>`); `*` inside a name matches any run of
-/// characters (`my_app::net::*`). Names that select no tracked type are listed
-/// as such.
+/// whitespace. A name selects a type when it equals the type's path or a
+/// trailing part of it, with or without generic arguments (`Conn`,
+/// `net::Conn`, `my_app::net::Conn`, `Conn<u8>`); paths inside generic
+/// arguments are optional (`Gen<Vec<u8>>` or `Gen<alloc::vec::Vec<u8>>`), and
+/// reports show names that way, as written in source. `*` inside a name
+/// matches any run of characters (`my_app::net::*`). Names that select no
+/// tracked type are listed as such; an empty pattern selects nothing and the
+/// report says what to write (as [`Snapshot::narrow`], [`Snapshot::counts`]
+/// and [`graph_dot`] do).
 ///
 /// Types are listed with the most live instances first; each lists its live
 /// instances, oldest first, up to 20, then "… and N more".

@@ -1,9 +1,14 @@
 //! The pattern language shared by reports and snapshots.
 //!
 //! `*` selects every type. Otherwise the pattern is a whitespace-separated list
-//! of names; a name selects a type when it equals the type's full path or its
-//! last path segment, with or without generic arguments, and `*` inside a name
-//! matches any run of characters (`my_app::net::*`).
+//! of names; a name selects a type when it equals the type's path or any
+//! trailing part of it (`Conn`, `net::Conn`, `my_app::net::Conn`), with or
+//! without generic arguments, and `*` inside a name matches any run of
+//! characters (`my_app::net::*`). Paths inside generic arguments are optional
+//! on both sides: `Gen<Vec<u8>>` and `Gen<alloc::vec::Vec<u8>>` are the same
+//! name, and reports show the short one, as it is written in source.
+//!
+//! An empty pattern is an error everywhere, whose message says what to write.
 
 /// A parsed pattern.
 #[derive(Debug, Clone)]
@@ -16,9 +21,7 @@ impl Pattern {
     pub(crate) fn parse(text: &str) -> Result<Pattern, String> {
         let names: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
         if names.is_empty() {
-            return Err(format!(
-                "empty type pattern {text:?}: write \"*\" for every type, or type names separated by spaces"
-            ));
+            return Err(empty_pattern_message(text));
         }
         Ok(Pattern { names })
     }
@@ -35,19 +38,59 @@ impl Pattern {
 
     /// Whether `name` (one word of the pattern) selects the type `type_name`.
     pub(crate) fn name_matches(name: &str, type_name: &str) -> bool {
-        forms(type_name).iter().any(|form| glob(name, form))
+        let name = short_generics(name);
+        let type_name = short_generics(type_name);
+        let generics_at = type_name.find('<').unwrap_or(type_name.len());
+        let (path, generics) = type_name.split_at(generics_at);
+        // Every trailing part of the path, at `::` boundaries, with and
+        // without the generic arguments.
+        let starts = std::iter::once(0).chain(path.match_indices("::").map(|(i, _)| i + 2));
+        starts.into_iter().any(|start| {
+            let tail = &path[start..];
+            glob(&name, tail) || (!generics.is_empty() && glob(&name, &format!("{tail}{generics}")))
+        })
     }
 }
 
-/// The four spellings a name may use for `type_name`: full path and last
-/// segment, each with and without generic arguments.
-fn forms(type_name: &str) -> [&str; 4] {
-    let bare = match type_name.find('<') {
-        Some(i) => &type_name[..i],
-        None => type_name,
+/// The error of an empty pattern, the same wherever a pattern is taken.
+pub(crate) fn empty_pattern_message(text: &str) -> String {
+    format!("empty type pattern {text:?}: write \"*\" for every type, or type names separated by spaces")
+}
+
+/// A type name as it is written in source: the paths inside its generic
+/// arguments dropped (`demo::Gen<alloc::vec::Vec<u8>>` is `demo::Gen<Vec<u8>>`);
+/// the outer path is kept.
+pub(crate) fn short_generics(type_name: &str) -> std::borrow::Cow<'_, str> {
+    let Some(open) = type_name.find('<') else { return type_name.into() };
+    if !type_name[open..].contains("::") {
+        return type_name.into();
+    }
+    let mut out = String::with_capacity(type_name.len());
+    out.push_str(&type_name[..open]);
+    let mut word = String::new();
+    let is_path_char = |c: char| c.is_alphanumeric() || c == '_' || c == ':';
+    for c in type_name[open..].chars() {
+        if is_path_char(c) {
+            word.push(c);
+            continue;
+        }
+        push_last_segment(&mut out, &word);
+        word.clear();
+        out.push(c);
+    }
+    push_last_segment(&mut out, &word);
+    out.into()
+}
+
+/// Pushes `C` for `a::b::C`, and a word with no path as it is. A leading
+/// `::` (as in `<T as Trait>::Item`) is kept.
+fn push_last_segment(out: &mut String, word: &str) {
+    let (lead, path) = match word.strip_prefix("::") {
+        Some(rest) => ("::", rest),
+        None => ("", word),
     };
-    let start = bare.rfind("::").map_or(0, |i| i + 2);
-    [type_name, bare, &type_name[start..], &bare[start..]]
+    out.push_str(lead);
+    out.push_str(path.rsplit("::").next().unwrap_or(path));
 }
 
 /// Matches `text` against `pattern`, where `*` matches any run of characters.
@@ -82,8 +125,41 @@ mod tests {
         {
             assert!(Pattern::name_matches(yes, t), "{yes}");
         }
-        for no in ["Con", "net::Conn", "String", "conn", "my_app"] {
+        for no in ["Con", "et::Conn", "String", "conn", "my_app", "app::net::Conn"] {
             assert!(!Pattern::name_matches(no, t), "{no}");
+        }
+    }
+
+    #[test]
+    fn partial_paths_and_generic_arguments_as_written_in_source_match() {
+        let t = "my_app::net::Gen<alloc::vec::Vec<u8>, alloc::string::String>";
+        for yes in [
+            "Gen<Vec<u8>, String>",
+            "net::Gen<Vec<u8>, String>",
+            "net::Gen",
+            "my_app::net::Gen<alloc::vec::Vec<u8>, String>",
+            "Gen<Vec<u8>, alloc::string::String>",
+            "Gen<*>",
+        ] {
+            assert!(Pattern::name_matches(yes, t), "{yes}");
+        }
+        for no in ["Gen<Vec<u16>, String>", "Gen<Vec<u8>>", "et::Gen"] {
+            assert!(!Pattern::name_matches(no, t), "{no}");
+        }
+    }
+
+    #[test]
+    fn names_are_shown_with_short_generic_arguments() {
+        let cases = [
+            ("my_app::Gen<alloc::vec::Vec<u8>>", "my_app::Gen<Vec<u8>>"),
+            ("a::B", "a::B"),
+            ("a::B<u8>", "a::B<u8>"),
+            ("a::F<dyn core::fmt::Debug, [std::string::String; 2]>", "a::F<dyn Debug, [String; 2]>"),
+            ("a::F<&'static str, (x::Y, z::W<q::R>)>", "a::F<&'static str, (Y, W<R>)>"),
+            ("a::F<<T as x::Tr>::Item>", "a::F<<T as Tr>::Item>"),
+        ];
+        for (full, short) in cases {
+            assert_eq!(short_generics(full), short, "{full}");
         }
     }
 

@@ -2,7 +2,7 @@
 //! These types are the same in both build modes; when tracking is compiled
 //! out they are simply empty.
 
-use crate::pattern::Pattern;
+use crate::pattern::{short_generics, Pattern};
 use crate::site::Site;
 use std::collections::HashSet;
 use std::fmt;
@@ -187,10 +187,32 @@ impl Snapshot {
         self.instances.iter()
     }
 
-    /// The counts of the type named `name` (same matching as a pattern name),
-    /// summed over every type the name selects; zero if it selects none.
-    pub fn counts(&self, name: &str) -> Counts {
-        self.types.iter().filter(|t| Pattern::name_matches(name, t.name)).fold(Counts::default(), |a, t| Counts {
+    /// The counts of the types `pattern` selects (see [`report`](crate::report)
+    /// for the pattern language), summed; zero if it selects none.
+    ///
+    /// An empty pattern selects nothing: it gives zero counts and prints, to
+    /// stderr, the same message a report gives for it, with the caller's
+    /// location.
+    ///
+    /// # Examples
+    /// ```
+    /// #[derive(Debug)]
+    /// struct Tab { _t: instrack::Tracked<Self> }
+    ///
+    /// let _tabs = [Tab { _t: instrack::track!() }, Tab { _t: instrack::track!() }];
+    /// let n = instrack::snapshot().counts("Tab");
+    /// assert_eq!(n.live, if instrack::ENABLED { 2 } else { 0 });
+    /// ```
+    #[track_caller]
+    pub fn counts(&self, pattern: &str) -> Counts {
+        let parsed = match Pattern::parse(pattern) {
+            Ok(p) => p,
+            Err(message) => {
+                eprintln!("instrack: Snapshot::counts at {}: {message}", std::panic::Location::caller());
+                return Counts::default();
+            }
+        };
+        self.types.iter().filter(|t| parsed.selects(t.name)).fold(Counts::default(), |a, t| Counts {
             live: a.live + t.counts.live,
             total: a.total + t.counts.total,
             peak: a.peak + t.counts.peak,
@@ -267,7 +289,7 @@ impl fmt::Display for Snapshot {
         }
         for t in &self.types {
             let c = t.counts;
-            writeln!(f, "{}: {} live, {} total, {} peak", t.name, c.live, c.total, c.peak)?;
+            writeln!(f, "{}: {} live, {} total, {} peak", short_generics(t.name), c.live, c.total, c.peak)?;
             let of_type = || self.instances.iter().filter(|i| i.type_key == t.key);
             let shown: Vec<&Instance> = of_type().take(REPORT_LIMIT).collect();
             let id_width = shown.iter().map(|i| digits(i.id)).max().unwrap_or(0);

@@ -147,3 +147,30 @@ fn snapshots_under_concurrent_churn_give_consistent_counts() {
         assert_eq!(instrack::snapshot().narrow("Churn").instances().len(), held);
     }
 }
+
+#[test]
+fn swapped_arguments_are_compared_the_right_way_round_and_said_so() {
+    struct Swapped {
+        _t: Tracked<Self>,
+    }
+    let older = instrack::snapshot().narrow("Swapped");
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    let kept: Vec<Swapped> = (0..3).map(|_| Swapped { _t: track!() }).collect();
+    let newer = instrack::snapshot();
+    let wrong = older.diff(&newer);
+    let right = newer.diff(&older);
+    assert!(wrong.swapped());
+    assert!(!right.swapped());
+    assert_eq!(wrong.interval(), right.interval());
+    assert!(wrong.interval() >= std::time::Duration::from_millis(2));
+    let text = wrong.to_string();
+    if !instrack::ENABLED {
+        return;
+    }
+    assert!(text.starts_with("instrack: the snapshots were given newest first"), "{text}");
+    assert!(text.contains("newer.diff(&older)"), "{text}");
+    let t = wrong.types().next().expect(&text);
+    assert_eq!((t.created, t.dropped, t.net, t.live), (3, 0, 3, 3), "{text}");
+    assert_eq!(wrong.new_instances().count(), kept.len());
+    assert!(!right.to_string().contains("newest first"));
+}
