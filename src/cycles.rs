@@ -66,6 +66,9 @@ impl RefNode {
 
 impl fmt::Display for RefNode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !crate::ENABLED {
+            return Ok(()); // none exists: keeps this code out of the binary
+        }
         write!(f, "{} {}", short_generics(self.instance.type_name()), self.instance)?;
         if let Some(debug) = self.instance.debug() {
             write!(f, "  {debug}")?;
@@ -103,6 +106,9 @@ impl Cycle {
 
     /// The cycle and what it keeps alive as a Graphviz graph, for `dot -Tsvg`.
     pub fn to_dot(&self) -> String {
+        if !crate::ENABLED {
+            return String::new(); // no `Cycle` exists: keeps this code out of the binary
+        }
         let nodes = self.members.iter().map(|n| (n, true)).chain(self.kept_alive.iter().map(|n| (n, true)));
         dot(nodes, &self.edges, "leaked cycle")
     }
@@ -110,6 +116,9 @@ impl Cycle {
 
 impl fmt::Display for Cycle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !crate::ENABLED {
+            return Ok(()); // none exists: keeps this code out of the binary
+        }
         let n = self.members.len();
         writeln!(
             f,
@@ -160,6 +169,9 @@ impl Retention {
 
 impl fmt::Display for Retention {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !crate::ENABLED {
+            return Ok(()); // none exists: keeps this code out of the binary
+        }
         let Some(first) = self.chain.first() else { return Ok(()) };
         writeln!(f, "why #{} is alive:", first.instance.id())?;
         for (i, node) in self.chain.iter().enumerate() {
@@ -224,6 +236,9 @@ impl fmt::Display for Retention {
 /// println!("{}", cycles[0]);
 /// ```
 pub fn find_cycles() -> Vec<Cycle> {
+    if !crate::ENABLED {
+        return Vec::new(); // and the analysis is not linked
+    }
     let turn = Turn::take();
     let graph = Graph::build();
     let mut cycles: Vec<Cycle> = graph
@@ -281,6 +296,9 @@ pub fn find_cycles() -> Vec<Cycle> {
 /// println!("{why}");
 /// ```
 pub fn why_alive(id: u64) -> Option<Retention> {
+    if !crate::ENABLED {
+        return None;
+    }
     let turn = Turn::take();
     let graph = Graph::build();
     let target = graph.held.iter().position(|h| h.instance.id() == id)?;
@@ -347,6 +365,10 @@ pub fn why_alive(id: u64) -> Option<Retention> {
 /// for the pattern language; an empty pattern gives a graph whose label says
 /// what to write. An empty graph when tracking is compiled out.
 pub fn graph_dot(pattern: &str) -> String {
+    if !crate::ENABLED {
+        return "digraph \"instrack\" {\n    label=\"instrack: tracking is compiled out of this build\";\n}\n"
+            .to_owned();
+    }
     let selected = match Pattern::parse(pattern) {
         Ok(p) => p,
         // The same message a report gives, where a DOT viewer shows it.

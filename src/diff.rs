@@ -70,7 +70,19 @@ impl Snapshot {
     /// assert_eq!(diff.new_instances().count(), 3);
     /// ```
     pub fn diff(&self, earlier: &Snapshot) -> Diff {
-        if earlier.taken > self.taken {
+        let swapped = earlier.taken > self.taken;
+        if !crate::ENABLED {
+            let (newer, older) = if swapped { (earlier, self) } else { (self, earlier) };
+            return Diff {
+                enabled: false,
+                interval: newer.taken.saturating_duration_since(older.taken),
+                types: Vec::new(),
+                new_instances: Vec::new(),
+                swapped,
+                error: None,
+            };
+        }
+        if swapped {
             // The pattern that narrows the comparison is the argument's, as
             // when the order is right; failing that, the receiver's.
             let selection = if earlier.pattern.is_some() { earlier } else { self };
@@ -154,8 +166,8 @@ const IDS_SHOWN: usize = 3;
 
 impl fmt::Display for Diff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !self.enabled {
-            return writeln!(f, "instrack: tracking is compiled out of this build; nothing to compare.");
+        if !crate::ENABLED || !self.enabled {
+            return writeln!(f, "{}", crate::snapshot::COMPILED_OUT);
         }
         if let Some(error) = &self.error {
             return writeln!(f, "instrack: {error}");

@@ -143,6 +143,17 @@ pub struct Snapshot {
     pub(crate) taken: Instant,
 }
 
+/// What every report says when tracking is compiled out. It cannot tell a
+/// release build from a debug build whose profile turned instrack's debug
+/// assertions off, so it says how to turn tracking on in either.
+pub(crate) const COMPILED_OUT: &str = "instrack: tracking is compiled out of this build (instrack was built \
+without debug assertions and without its `tracking` feature), so nothing was recorded.
+  - in a release build: add `--features instrack/tracking`, or to the root Cargo.toml: \
+[profile.release.package.instrack] debug-assertions = true
+  - in a debug build: the root Cargo.toml turns instrack's debug assertions off, usually with \
+[profile.dev.package.\"*\"] debug-assertions = false; add below it: \
+[profile.dev.package.instrack] debug-assertions = true";
+
 /// How many instances of one type a report lists before "… and N more".
 pub(crate) const REPORT_LIMIT: usize = 20;
 
@@ -154,6 +165,21 @@ impl Snapshot {
             enabled,
             types,
             instances,
+            pattern: None,
+            unmatched: Vec::new(),
+            error: None,
+            selection: None,
+            taken: Instant::now(),
+        }
+    }
+
+    /// A snapshot with nothing in it, taken now: what every query returns
+    /// when tracking is compiled out (without the sorting code of `new`).
+    pub(crate) fn empty() -> Snapshot {
+        Snapshot {
+            enabled: crate::ENABLED,
+            types: Vec::new(),
+            instances: Vec::new(),
             pattern: None,
             unmatched: Vec::new(),
             error: None,
@@ -205,6 +231,9 @@ impl Snapshot {
     /// ```
     #[track_caller]
     pub fn counts(&self, pattern: &str) -> Counts {
+        if !crate::ENABLED {
+            return Counts::default();
+        }
         let parsed = match Pattern::parse(pattern) {
             Ok(p) => p,
             Err(message) => {
@@ -229,6 +258,9 @@ impl Snapshot {
     /// [`unmatched`](Self::unmatched) and named in the report text; an empty
     /// pattern gives an empty snapshot whose text says what to write.
     pub fn narrow(&self, pattern: &str) -> Snapshot {
+        if !crate::ENABLED {
+            return Snapshot { pattern: Some(pattern.to_owned()), taken: self.taken, ..Snapshot::empty() };
+        }
         let mut out = Snapshot {
             pattern: Some(pattern.to_owned()),
             taken: self.taken,
@@ -264,13 +296,10 @@ impl Snapshot {
 
 impl fmt::Display for Snapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !self.enabled {
-            return writeln!(
-                f,
-                "instrack: tracking is compiled out of this build (no debug_assertions, no `tracking` \
-                 feature), so nothing was recorded. Build in debug, or add `--features instrack/tracking`, \
-                 or set `[profile.release.package.instrack] debug-assertions = true`."
-            );
+        // `ENABLED` first: compiled out, the rest of this function is dead
+        // code and not linked.
+        if !crate::ENABLED || !self.enabled {
+            return writeln!(f, "{COMPILED_OUT}");
         }
         if let Some(error) = &self.error {
             return writeln!(f, "instrack: {error}");

@@ -1,0 +1,6 @@
+mod common;
+
+fn main() {
+    let kept = common::work();
+    drop(kept);
+}
