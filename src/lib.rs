@@ -155,7 +155,7 @@ pub use cycles::{find_cycles, graph_dot, why_alive, Cycle, RefNode, Retention};
 pub use diff::{Diff, TypeDiff};
 pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, DropExpectation, Watch, WeakCount};
 pub use snapshot::{Counts, Instance, Snapshot, TypeCounts};
-pub use trace::{Edges, Trace};
+pub use trace::{Edges, Trace, TracedFn};
 pub use tracked::Tracked;
 
 /// Whether tracking is compiled into this build: `true` when instrack is built

@@ -187,3 +187,98 @@ impl<T: Trace + ?Sized> Trace for RwLock<T> {
         }
     }
 }
+
+/// A closure together with the `Arc`s and `Rc`s it captures, so that
+/// [`find_cycles`](crate::find_cycles) can see them.
+///
+/// A closure's captures are invisible to the analysis: an observer that
+/// captures an `Rc` of the widget that stores it (the classic GUI leak) looks
+/// like an owner from outside, and the cycle is never found. Wrap the
+/// closure, name each strong reference it captured with
+/// [`holding`](Self::holding), and trace the wrapper from the type that stores
+/// it. A `TracedFn` derefs to the closure, so it is called as the closure is;
+/// its last field is the closure, so `Box<TracedFn<F>>` coerces to
+/// `Box<TracedFn<dyn Fn(…)>>` for a list of observers.
+///
+/// Name each captured strong reference exactly once, and only those: a
+/// reference named but not captured makes its target look owned by the
+/// closure, which can invent a leak (where a missing one can only hide it).
+/// The wrapper records the addresses when it is built; it holds no
+/// reference of its own.
+///
+/// # Examples
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use instrack::{track, Edges, Trace, TracedFn};
+///
+/// #[derive(Debug, Default)]
+/// struct Button { on_click: RefCell<Vec<Box<TracedFn<dyn Fn()>>>> }
+///
+/// impl Trace for Button {
+///     fn trace(&self, edges: &mut Edges<'_>) {
+///         edges.trace(&self.on_click); // each TracedFn reports what its closure holds
+///     }
+/// }
+///
+/// let button = Rc::new(Button::default());
+/// track!(&button);
+/// let captured = Rc::clone(&button);
+/// let observer = TracedFn::new(move || println!("{} observers", captured.on_click.borrow().len()))
+///     .holding(&button); // the Rc that `captured` is a clone of
+/// button.on_click.borrow_mut().push(Box::new(observer));
+/// (button.on_click.borrow()[0])(); // called like the closure
+/// drop(button); // the button now owns a closure that owns the button
+///
+/// let cycles = instrack::find_cycles();
+/// assert_eq!(cycles.len(), if instrack::ENABLED { 1 } else { 0 });
+/// ```
+pub struct TracedFn<F: ?Sized> {
+    /// The addresses of the captured values' allocations, one per reference.
+    targets: Vec<usize>,
+    f: F,
+}
+
+impl<F> TracedFn<F> {
+    /// Wraps `f`, which captures nothing the analysis knows of yet.
+    pub fn new(f: F) -> TracedFn<F> {
+        TracedFn { targets: Vec::new(), f }
+    }
+
+    /// Says that the closure holds `captured` (an `Arc`, an `Rc`, or anything
+    /// that implements [`Trace`]): the references it traces now are the
+    /// references the closure holds. Pass the value the closure captured or
+    /// another handle to the same allocation.
+    pub fn holding<T: Trace + ?Sized>(mut self, captured: &T) -> TracedFn<F> {
+        let mut untraced = Vec::new();
+        captured.trace(&mut Edges { targets: &mut self.targets, untraced: &mut untraced });
+        self
+    }
+}
+
+impl<F: ?Sized> TracedFn<F> {
+    /// The closure.
+    pub fn get(&self) -> &F {
+        &self.f
+    }
+}
+
+impl<F: ?Sized> std::ops::Deref for TracedFn<F> {
+    type Target = F;
+    fn deref(&self) -> &F {
+        &self.f
+    }
+}
+
+/// Reports the references named with [`holding`](TracedFn::holding).
+impl<F: ?Sized> Trace for TracedFn<F> {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        edges.targets.extend_from_slice(&self.targets);
+    }
+}
+
+impl<F: ?Sized> std::fmt::Debug for TracedFn<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TracedFn {{ holds: {} references }}", self.targets.len())
+    }
+}

@@ -422,3 +422,56 @@ fn dot_output_marks_leaked_nodes_and_draws_every_reference() {
     let _ = kept.title;
     cycles_of("Widget").iter().for_each(drop);
 }
+
+// ---- observers: closures that capture the widget that stores them -------
+
+/// A widget with two lists of observers: plain closures, and closures wrapped
+/// in `TracedFn`.
+#[derive(Default)]
+struct ObservedWidget {
+    plain: RefCell<Vec<Box<dyn Fn() -> usize>>>,
+    traced: RefCell<Vec<Box<instrack::TracedFn<dyn Fn() -> usize>>>>,
+}
+
+impl std::fmt::Debug for ObservedWidget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ObservedWidget({} + {} observers)", self.plain.borrow().len(), self.traced.borrow().len())
+    }
+}
+
+impl Trace for ObservedWidget {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        edges.trace(&self.traced); // a `Box<dyn Fn>` cannot be traced
+    }
+}
+
+#[test]
+fn a_closure_capturing_its_owner_is_a_cycle_once_wrapped_in_traced_fn() {
+    // Unwrapped: the capture looks like an owner from outside, so the leak
+    // is invisible. This is the limitation the wrapper exists for.
+    let hidden = Rc::new(ObservedWidget::default());
+    track!(&hidden);
+    let captured = Rc::clone(&hidden);
+    hidden.plain.borrow_mut().push(Box::new(move || captured.plain.borrow().len()));
+
+    let shown = Rc::new(ObservedWidget::default());
+    track!(&shown);
+    let captured = Rc::clone(&shown);
+    let observer = instrack::TracedFn::new(move || captured.traced.borrow().len()).holding(&shown);
+    shown.traced.borrow_mut().push(Box::new(observer));
+    assert_eq!((shown.traced.borrow()[0])(), 1, "called like the closure");
+    assert_eq!((hidden.plain.borrow()[0])(), 1);
+    let ids: Vec<u64> = instrack::snapshot().narrow("ObservedWidget").instances().map(|i| i.id()).collect();
+    drop((hidden, shown)); // both now own only themselves, through a closure
+
+    let cycles = cycles_of("ObservedWidget");
+    if !instrack::ENABLED {
+        assert!(cycles.is_empty());
+        return;
+    }
+    assert_eq!(ids.len(), 2);
+    assert_eq!(cycles.len(), 1, "only the wrapped observer's cycle is visible: {cycles:?}");
+    let members: Vec<u64> = cycles[0].members().iter().map(|m| m.instance().id()).collect();
+    assert_eq!(members, [ids[1]], "the widget whose observer is wrapped");
+    assert_eq!(cycles[0].edges(), [(ids[1], ids[1])], "it holds itself through the closure");
+}
