@@ -429,9 +429,11 @@ fn dot_output_marks_leaked_nodes_and_draws_every_reference() {
 /// in `TracedFn`.
 #[derive(Default)]
 struct ObservedWidget {
-    plain: RefCell<Vec<Box<dyn Fn() -> usize>>>,
-    traced: RefCell<Vec<Box<instrack::TracedFn<dyn Fn() -> usize>>>>,
+    plain: RefCell<Vec<Box<Observer>>>,
+    traced: RefCell<Vec<Box<instrack::TracedFn<Observer>>>>,
 }
+
+type Observer = dyn Fn() -> usize;
 
 impl std::fmt::Debug for ObservedWidget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
