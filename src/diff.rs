@@ -1,7 +1,7 @@
 //! Comparing two snapshots: what was made, what was dropped, what is new.
 
 use crate::pattern::short_generics;
-use crate::snapshot::{Age, Instance, Snapshot};
+use crate::snapshot::{Age, Instance, SiteGroup, Snapshot};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::time::Duration;
@@ -161,9 +161,6 @@ impl Diff {
     }
 }
 
-/// How many ids a site's line lists before "…".
-const IDS_SHOWN: usize = 3;
-
 impl fmt::Display for Diff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !crate::ENABLED || !self.enabled {
@@ -202,27 +199,9 @@ impl fmt::Display for Diff {
         }
         // Group the new instances by site and type, so that ten thousand
         // leaks from one line read as one line.
-        let mut groups: BTreeMap<(&str, u32, &str), Vec<&Instance>> = BTreeMap::new();
-        for i in &self.new_instances {
-            groups.entry((i.site.file, i.site.line, i.type_name)).or_default().push(i);
-        }
-        let mut groups: Vec<_> = groups.into_iter().collect();
-        groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
         writeln!(f, "new instances still alive, by site:")?;
-        for ((file, line, type_name), instances) in groups {
-            let ids: Vec<String> = instances.iter().take(IDS_SHOWN).map(|i| format!("#{}", i.id)).collect();
-            let more = if instances.len() > IDS_SHOWN { " …" } else { "" };
-            let mut threads: Vec<&str> = instances.iter().map(|i| i.thread()).collect();
-            threads.sort_unstable();
-            threads.dedup();
-            writeln!(
-                f,
-                "    {file}:{line}  {}  ×{}  {}{more}  (thread {})",
-                short_generics(type_name),
-                instances.len(),
-                ids.join(" "),
-                threads.join(", ")
-            )?;
+        for group in SiteGroup::group(&self.new_instances) {
+            writeln!(f, "    {group}")?;
         }
         Ok(())
     }

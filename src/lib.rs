@@ -154,7 +154,7 @@ use std::sync::Arc;
 pub use cycles::{find_cycles, graph_dot, why_alive, Cycle, RefNode, Retention};
 pub use diff::{Diff, TypeDiff};
 pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, DropExpectation, Watch, WeakCount};
-pub use snapshot::{Counts, Instance, Snapshot, TypeCounts};
+pub use snapshot::{BySite, Counts, Instance, SiteGroup, Snapshot, TypeCounts};
 pub use trace::{Edges, Trace, TracedFn};
 pub use tracked::Tracked;
 

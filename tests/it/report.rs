@@ -212,3 +212,43 @@ fn generic_names_match_and_show_as_written_in_source() {
     let text = report("net::Holder<String>");
     assert!(text.contains("\nit::report::shop::net::Holder<String>: 1 live"), "{text}");
 }
+
+#[test]
+fn a_report_by_site_gives_one_line_per_site_and_type_largest_first() {
+    struct Tile {
+        _t: Tracked<Self>,
+    }
+    let mut tiles: Vec<Tile> = (0..5).map(|_| Tile { _t: track!() }).collect();
+    let many = line!() - 1;
+    tiles.push(Tile { _t: track!() });
+    let one = line!() - 1;
+    let by_site = instrack::snapshot().narrow("Tile Nothing").by_site();
+    let text = by_site.to_string();
+    if !instrack::ENABLED {
+        assert!(text.contains("compiled out"), "{text}");
+        assert_eq!(by_site.groups().count(), 0);
+        return;
+    }
+    let groups: Vec<_> = by_site.groups().collect();
+    assert_eq!(groups.len(), 2, "{text}");
+    assert_eq!((groups[0].file(), groups[0].line(), groups[0].count()), ("tests/it/report.rs", many, 5));
+    assert_eq!((groups[1].line(), groups[1].count()), (one, 1));
+    let ids: Vec<u64> = tiles.iter().map(|t| t._t.id().unwrap()).collect();
+    assert_eq!(groups[0].ids(), &ids[..5]);
+    assert!(groups[0].type_name().ends_with("::Tile"));
+    let thread = std::thread::current().name().unwrap().to_owned();
+    assert_eq!(groups[0].threads().collect::<Vec<_>>(), [thread.as_str()]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "instrack: 6 live instances made at 2 sites matching \"Tile Nothing\"", "{text}");
+    let type_name = groups[0].type_name();
+    assert_eq!(
+        lines[1],
+        format!(
+            "    tests/it/report.rs:{many}  {type_name}  ×5  #{} #{} #{} …  (thread {thread})",
+            ids[0], ids[1], ids[2]
+        )
+    );
+    assert_eq!(lines[2], format!("    tests/it/report.rs:{one}  {type_name}  ×1  #{}  (thread {thread})", ids[5]));
+    assert_eq!(lines[3], "no tracked type matches \"Nothing\"");
+    assert_eq!(lines.len(), 4, "{text}");
+}
