@@ -137,9 +137,7 @@ mod tracked;
 
 cfg_if::cfg_if! {
     if #[cfg(any(debug_assertions, feature = "tracking"))] {
-        #[path = "imp/clock.rs"]
-        mod clock;
-        #[path = "imp/on.rs"]
+        #[path = "imp/on/mod.rs"]
         mod imp;
     } else {
         #[path = "imp/off.rs"]

@@ -1,0 +1,254 @@
+//! Queries: counts, snapshots, live lists, and the graph for cycle finding.
+//!
+//! **Invariant (no user code under a lock).** Registry locks guard only
+//! instrack's own vectors and maps. A query copies what it needs under a
+//! lock, releases it, and only then formats `Debug` text and drops the
+//! temporary strong references it took (either may run user code).
+//!
+//! **Invariant (the ledger of temporaries).** Every temporary strong
+//! reference a query holds is entered in [`TEMPORARIES`] after it is taken
+//! and removed before it drops, so a reference-graph analysis that subtracts
+//! the ledger can only see an instance as owned from outside too often: it
+//! may miss a leak, never invent one.
+
+use super::clock::Epoch;
+use super::debug_text::debug_text;
+use super::registry::{known, lock, registry, Registry, TypeEntry};
+use super::slot::{Record, Slot};
+use super::sync::Relaxed;
+use super::thread::with_thread_state;
+use super::weak_list::{with_rcs, Stamp};
+use crate::pattern::Pattern;
+use crate::snapshot::{Counts, Instance, Snapshot, TypeCounts};
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+pub(crate) fn counts(type_id: TypeId) -> Counts {
+    known(type_id).map_or_else(Counts::default, TypeEntry::counts)
+}
+
+/// The counts of every tracked type, from the counters and the weak lists
+/// only: no instance record is read and no user code runs (for sampling).
+#[allow(dead_code)] // for the sampler
+pub(crate) fn all_counts() -> Vec<TypeCounts> {
+    registry()
+        .entries()
+        .into_iter()
+        .map(|e| TypeCounts { key: e.index as u32, name: e.name, counts: e.counts() })
+        .collect()
+}
+
+pub(crate) fn live_arcs<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
+    let Some(entry) = known(TypeId::of::<T>()) else { return Vec::new() };
+    let mut strong: Vec<_> = entry.cells().flat_map(|cell| cell.arcs.lock().upgrade_all(&|_| true)).collect();
+    strong.sort_by_key(|(stamp, _)| (stamp.created, stamp.id));
+    strong.into_iter().filter_map(|(_, arc)| arc.downcast::<T>().ok()).collect()
+}
+
+pub(crate) fn live_rcs<T: 'static>() -> Vec<Rc<T>> {
+    let Some(entry) = known(TypeId::of::<T>()) else { return Vec::new() };
+    let strong = with_rcs(entry, |l| l.upgrade_all(&|_| true)).unwrap_or_default();
+    strong.into_iter().filter_map(|(_, rc)| rc.downcast::<T>().ok()).collect()
+}
+
+/// This thread's index and the smallest id it can hand out from now on.
+pub(crate) fn checkpoint() -> Option<(u32, u64)> {
+    with_thread_state(|s| (s.thread, s.take_id() + 1))
+}
+
+/// Every live instance of the types `select` selects (all if `None`), or with
+/// `since = Some((thread, id))` only those made by that thread with ids from
+/// `id` on (see `checkpoint`). Only the instances kept are upgraded and
+/// formatted: a report runs the `Debug` code of the types it asks for only.
+pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> Snapshot {
+    let wanted = |stamp: &Stamp| since.is_none_or(|(thread, id)| stamp.thread == thread && stamp.id >= id);
+    let r = registry();
+    let entries: Vec<&'static TypeEntry> =
+        r.entries().into_iter().filter(|e| select.is_none_or(|p| p.selects(e.name))).collect();
+    let selected: Vec<bool> = {
+        let mut by_index = vec![false; r.type_count.load(Relaxed)];
+        for e in &entries {
+            if let Some(b) = by_index.get_mut(e.index) {
+                *b = true;
+            }
+        }
+        by_index
+    };
+    // A checkpoint's survivors (`since`) need the instances only; the exact
+    // counts of every type would be computed and thrown away.
+    let types = match since {
+        Some(_) => Vec::new(),
+        None => entries.iter().map(|e| TypeCounts { key: e.index as u32, name: e.name, counts: e.counts() }).collect(),
+    };
+    let chunks: Vec<&'static [Slot]> = lock(&r.chunks).clone();
+    let mut records: Vec<Record> = chunks
+        .iter()
+        .flat_map(|c| c.iter())
+        .filter_map(Slot::read)
+        .filter(|r| selected.get(r.entry.index).copied().unwrap_or(false) && wanted(&r.stamp()))
+        .collect();
+    // Oldest first. Sorting these small records (mostly in order already)
+    // is much cheaper than sorting the `Instance`s built from them.
+    records.sort_unstable_by_key(|r| (r.created, r.id));
+    let shared = take_shared(&entries, &wanted);
+    let instance = instance_builder(r);
+    let mut instances = Vec::with_capacity(records.len() + shared.len());
+    instances.extend(records.iter().map(|r| instance(r.entry, r.stamp(), None)));
+    instances.extend(shared.iter().map(|s| instance(s.entry, s.stamp, s.debug_text())));
+    let snapshot = Snapshot::new(true, types, instances);
+    // Last: this may drop the last owner of an instance and run its `Drop`.
+    drop(shared);
+    snapshot
+}
+
+/// The temporary strong references instrack itself holds, by address: a
+/// reference-graph analysis subtracts them, so that a report or another
+/// analysis running meanwhile does not pass for an owner. A reference is
+/// counted here after it is taken and uncounted before it is dropped, so
+/// every window errs towards "owned from outside", never towards a leak.
+static TEMPORARIES: Mutex<Option<HashMap<usize, usize>>> = Mutex::new(None);
+
+/// A temporary strong reference to a live shared instance. Formatting and
+/// dropping it run user code: never while a registry lock is held.
+pub(crate) struct TemporaryRef {
+    entry: &'static TypeEntry,
+    stamp: Stamp,
+    value: Strong,
+}
+
+enum Strong {
+    Arc(Arc<dyn Any + Send + Sync>),
+    Rc(Rc<dyn Any>),
+}
+
+impl Drop for TemporaryRef {
+    fn drop(&mut self) {
+        // Uncount first; the strong reference itself drops after this, with
+        // no lock held (it may be the last one and run a `Drop`).
+        let addr = self.addr();
+        if let Some(map) = lock(&TEMPORARIES).as_mut() {
+            if let std::collections::hash_map::Entry::Occupied(mut e) = map.entry(addr) {
+                *e.get_mut() -= 1;
+                if *e.get() == 0 {
+                    e.remove();
+                }
+            }
+        }
+    }
+}
+
+impl TemporaryRef {
+    fn value(&self) -> &dyn Any {
+        match &self.value {
+            Strong::Arc(a) => &**a,
+            Strong::Rc(r) => &**r,
+        }
+    }
+
+    fn strong_count(&self) -> usize {
+        match &self.value {
+            Strong::Arc(a) => Arc::strong_count(a),
+            Strong::Rc(r) => Rc::strong_count(r),
+        }
+    }
+
+    /// The value's address, as `Edges` reports it.
+    fn addr(&self) -> usize {
+        self.value() as *const dyn Any as *const () as usize
+    }
+
+    fn debug_text(&self) -> Option<String> {
+        self.entry.debug.get().map(|d| debug_text(*d, self.value()))
+    }
+}
+
+impl crate::cycles::HeldValue for TemporaryRef {
+    fn trace(&self, edges: &mut crate::trace::Edges<'_>) -> bool {
+        match self.entry.trace.get() {
+            Some(trace) => {
+                trace(self.value(), edges);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn debug(&self) -> Option<String> {
+        self.debug_text()
+    }
+}
+
+/// Strong references to the live shared instances of `entries` that
+/// `wanted` keeps: every thread's `Arc`s, and this thread's `Rc`s. Each list's
+/// lock is held only while it is pruned and upgraded.
+fn take_shared(entries: &[&'static TypeEntry], wanted: &dyn Fn(&Stamp) -> bool) -> Vec<TemporaryRef> {
+    let mut taken = Vec::new();
+    for &entry in entries {
+        for cell in entry.cells() {
+            let arcs = {
+                let mut list = cell.arcs.lock();
+                list.prune();
+                list.upgrade_all(wanted)
+            };
+            taken.extend(arcs.into_iter().map(|(stamp, a)| TemporaryRef { entry, stamp, value: Strong::Arc(a) }));
+        }
+        let rcs = with_rcs(entry, |l| {
+            l.prune();
+            l.upgrade_all(wanted)
+        });
+        taken.extend(rcs.into_iter().flatten().map(|(stamp, r)| TemporaryRef { entry, stamp, value: Strong::Rc(r) }));
+    }
+    let mut temporaries = lock(&TEMPORARIES);
+    let map = temporaries.get_or_insert_with(HashMap::new);
+    for t in &taken {
+        *map.entry(t.addr()).or_insert(0) += 1;
+    }
+    taken
+}
+
+/// Builds `Instance`s from stamps: the one place an `Instance` is made. Made
+/// after the records are read, so that every thread a record names is in the
+/// copied table.
+fn instance_builder(r: &Registry) -> impl Fn(&'static TypeEntry, Stamp, Option<String>) -> Instance {
+    let threads: Vec<Arc<str>> = lock(&r.threads).clone();
+    let age = Epoch::now().ager(r.epoch);
+    move |entry, stamp, debug| Instance {
+        id: stamp.id,
+        type_key: entry.index as u32,
+        type_name: entry.name,
+        site: stamp.site,
+        thread: threads.get(stamp.thread as usize).cloned().unwrap_or_else(|| Arc::from("?")),
+        age: age(stamp.created),
+        debug: debug.map(String::into_boxed_str),
+    }
+}
+
+/// Every live shared instance with a temporary strong reference, for the
+/// reference-graph analysis.
+pub(crate) fn collect_graph() -> Vec<crate::cycles::Held> {
+    let r = registry();
+    let taken = take_shared(&r.entries(), &|_| true);
+    let instance = instance_builder(r);
+    // Strong counts read under the ledger's lock, less every temporary
+    // reference instrack holds (this analysis's own included).
+    let strong: Vec<usize> = {
+        let temporaries = lock(&TEMPORARIES);
+        let map = temporaries.as_ref();
+        taken
+            .iter()
+            .map(|s| s.strong_count().saturating_sub(map.and_then(|m| m.get(&s.addr())).copied().unwrap_or(0)))
+            .collect()
+    };
+    taken
+        .into_iter()
+        .zip(strong)
+        .map(|(s, strong)| crate::cycles::Held {
+            instance: instance(s.entry, s.stamp, None),
+            addr: s.addr(),
+            strong,
+            value: Box::new(s),
+        })
+        .collect()
+}

@@ -1,0 +1,220 @@
+//! Per-thread state: this thread's counter cell for each type, its free
+//! slots, its block of ids; and the path for threads whose state is gone.
+//!
+//! **Invariant (nothing on the drop path needs the thread-local).** Drops
+//! run during thread-local destruction, where `LocalKey::with` aborts: every
+//! access goes through `try_with`, and when it fails the registration or
+//! drop is counted in the type's exiting cell, under the registry's
+//! `exiting` mutex, which makes its holder that cell's single writer.
+//!
+//! **Invariant (ids only grow per thread).** A thread's ids come from blocks
+//! of [`ID_BLOCK`] taken from a global counter, so a thread's ids are
+//! increasing and never reused: a checkpoint is (thread, next id).
+//!
+//! **Slots flow back.** A thread holding more than `2 * CHUNK` free slots
+//! returns `CHUNK` of them to the global pool; an exiting thread returns all.
+
+use super::counters::CounterCell;
+use super::registry::{lock, registry, TypeEntry};
+use super::slot::{Slot, CHUNK};
+use super::sync::Relaxed;
+use crate::site::Site;
+use std::cell::RefCell;
+use std::sync::Arc;
+
+/// Ids are handed to threads in blocks, so that making an id is a local add.
+const ID_BLOCK: u64 = 1024;
+/// Thread index used for registrations made while a thread's locals are gone.
+pub(crate) const EXITING_THREAD: u32 = 0;
+
+/// What one thread owns in the registry.
+pub(super) struct ThreadState {
+    pub(super) thread: u32,
+    /// This thread's cell for each type, by `TypeEntry::index`.
+    cells: Vec<Option<&'static CounterCell>>,
+    entries: Vec<&'static TypeEntry>,
+    free: Vec<&'static Slot>,
+    next_id: u64,
+    end_id: u64,
+}
+
+thread_local! {
+    static THREAD_STATE: RefCell<ThreadState> = RefCell::new(ThreadState::new());
+}
+
+impl ThreadState {
+    fn new() -> ThreadState {
+        let current = std::thread::current();
+        let name: Arc<str> = match current.name() {
+            Some(name) => Arc::from(name),
+            None => Arc::from(format!("{:?}", current.id())),
+        };
+        let mut threads = lock(&registry().threads);
+        threads.push(name);
+        ThreadState {
+            thread: (threads.len() - 1) as u32,
+            cells: Vec::new(),
+            entries: Vec::new(),
+            free: Vec::new(),
+            next_id: 0,
+            end_id: 0,
+        }
+    }
+
+    #[inline]
+    fn cell(&mut self, entry: &'static TypeEntry) -> &'static CounterCell {
+        match self.cells.get(entry.index) {
+            Some(Some(cell)) => cell,
+            _ => self.add_cell(entry),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn add_cell(&mut self, entry: &'static TypeEntry) -> &'static CounterCell {
+        if self.cells.len() <= entry.index {
+            self.cells.resize(entry.index + 1, None);
+        }
+        let cell = entry.acquire_cell();
+        self.cells[entry.index] = Some(cell);
+        self.entries.push(entry);
+        cell
+    }
+
+    #[inline]
+    fn register(&mut self, entry: &'static TypeEntry, site: &'static Site, now: u64) -> &'static Slot {
+        let cell = self.cell(entry);
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => self.refill(),
+        };
+        let id = self.take_id();
+        slot.fill(id, entry, site, self.thread, now);
+        entry.note_created(cell);
+        slot
+    }
+
+    /// The next id of this thread: ids of one thread only grow.
+    #[inline]
+    pub(super) fn take_id(&mut self) -> u64 {
+        if self.next_id == self.end_id {
+            self.refill_ids();
+        }
+        self.next_id += 1;
+        self.next_id - 1
+    }
+
+    #[inline]
+    fn unregister(&mut self, entry: &'static TypeEntry, slot: &'static Slot) {
+        let cell = self.cell(entry);
+        CounterCell::bump(&cell.dropped);
+        self.free.push(slot);
+        if self.free.len() > 2 * CHUNK {
+            self.spill();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self) -> &'static Slot {
+        self.free = registry().take_slots();
+        self.free.pop().expect("a batch of slots is never empty")
+    }
+
+    /// A thread that drops more than it makes (the consumer of a queue) would
+    /// hoard slots; hand a batch back for the producers.
+    #[cold]
+    #[inline(never)]
+    fn spill(&mut self) {
+        let batch = self.free.split_off(self.free.len() - CHUNK);
+        registry().give_slots(batch);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refill_ids(&mut self) {
+        self.next_id = registry().next_id.fetch_add(ID_BLOCK, Relaxed);
+        self.end_id = self.next_id + ID_BLOCK;
+    }
+}
+
+impl Drop for ThreadState {
+    fn drop(&mut self) {
+        // Counts stay in the cells; a later thread continues them.
+        for entry in &self.entries {
+            if let Some(cell) = self.cells[entry.index] {
+                lock(&entry.spare_cells).push(cell);
+            }
+        }
+        registry().give_slots(std::mem::take(&mut self.free));
+    }
+}
+
+/// Runs `f` on this thread's state, or returns `None` while it is being
+/// destroyed (drops during thread-local destruction) or already borrowed.
+#[inline]
+pub(super) fn with_thread_state<R>(f: impl FnOnce(&mut ThreadState) -> R) -> Option<R> {
+    THREAD_STATE.try_with(|state| state.try_borrow_mut().ok().map(|mut s| f(&mut s))).ok().flatten()
+}
+
+/// Runs `f` as the single writer of the calling thread's cell for `entry`,
+/// with a fresh id and the thread's index; while the thread's state is
+/// gone, as the writer of the type's exiting cell.
+pub(super) fn as_writer<R>(entry: &'static TypeEntry, f: impl FnOnce(&'static CounterCell, u64, u32) -> R) -> R {
+    match with_thread_state(|s| (s.cell(entry), s.take_id(), s.thread)) {
+        Some((cell, id, thread)) => f(cell, id, thread),
+        None => as_exiting_writer(entry, f),
+    }
+}
+
+/// Runs `f` as the writer of the type's exiting cell, for a thread whose
+/// state is gone: under the registry's `exiting` mutex, with an id from the
+/// global counter and the exiting thread's index.
+#[cold]
+fn as_exiting_writer<R>(entry: &'static TypeEntry, f: impl FnOnce(&'static CounterCell, u64, u32) -> R) -> R {
+    let r = registry();
+    let _writer = lock(&r.exiting);
+    f(entry.exiting, r.next_id.fetch_add(1, Relaxed), EXITING_THREAD)
+}
+
+/// Registers a new `Tracked` instance: fills a slot and counts it.
+#[inline]
+pub(super) fn register(entry: &'static TypeEntry, site: &'static Site) -> &'static Slot {
+    let now = super::clock::ticks();
+    match with_thread_state(|s| s.register(entry, site, now)) {
+        Some(slot) => slot,
+        None => register_exiting(entry, site, now),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn register_exiting(entry: &'static TypeEntry, site: &'static Site, now: u64) -> &'static Slot {
+    as_exiting_writer(entry, |cell, id, thread| {
+        let r = registry();
+        let mut batch = r.take_slots();
+        let slot = batch.pop().expect("a batch of slots is never empty");
+        r.give_slots(batch);
+        slot.fill(id, entry, site, thread, now);
+        entry.note_created(cell);
+        slot
+    })
+}
+
+/// Counts the drop of the instance in `slot` (already cleared) in the
+/// dropping thread's cell, and gives the slot back.
+#[inline]
+pub(super) fn unregister(entry: &'static TypeEntry, slot: &'static Slot) {
+    if with_thread_state(|s| s.unregister(entry, slot)).is_none() {
+        unregister_exiting(entry, slot);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn unregister_exiting(entry: &'static TypeEntry, slot: &'static Slot) {
+    let r = registry();
+    let _writer = lock(&r.exiting);
+    CounterCell::bump(&entry.exiting.dropped);
+    r.give_slots(vec![slot]);
+}

@@ -1,0 +1,158 @@
+//! Instances shared through `Arc` or `Rc`, held by weak reference.
+//!
+//! `Arc` instances live in one list per counter cell (so per thread and
+//! type), behind the cell's spinlock; `Rc` instances cannot leave their
+//! thread, so each thread keeps its own lists, indexed by the type's dense
+//! index. A list prunes its dead entries whenever it has doubled since the
+//! last pruning: amortized O(1) per registration, and a dead `Weak` (which
+//! keeps its allocation) lives at most that long.
+
+use super::counters::CounterCell;
+use super::debug_text::debug_of;
+use super::registry::TypeEntry;
+use super::thread::as_writer;
+use crate::site::Site;
+use std::any::Any;
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::{self, Rc};
+use std::sync::{self as sync, Arc};
+
+/// A weak reference of either kind, type-erased.
+pub(super) trait WeakRef {
+    type Strong;
+    fn alive(&self) -> bool;
+    fn upgrade(&self) -> Option<Self::Strong>;
+}
+
+pub(super) type ArcWeak = sync::Weak<dyn Any + Send + Sync>;
+pub(super) type RcWeak = rc::Weak<dyn Any>;
+
+impl WeakRef for ArcWeak {
+    type Strong = Arc<dyn Any + Send + Sync>;
+    fn alive(&self) -> bool {
+        self.strong_count() > 0
+    }
+    fn upgrade(&self) -> Option<Self::Strong> {
+        sync::Weak::upgrade(self)
+    }
+}
+
+impl WeakRef for RcWeak {
+    type Strong = Rc<dyn Any>;
+    fn alive(&self) -> bool {
+        self.strong_count() > 0
+    }
+    fn upgrade(&self) -> Option<Self::Strong> {
+        rc::Weak::upgrade(self)
+    }
+}
+
+/// What was recorded when an instance was registered.
+#[derive(Clone, Copy)]
+pub(super) struct Stamp {
+    pub(super) id: u64,
+    pub(super) site: &'static Site,
+    pub(super) thread: u32,
+    pub(super) created: u64,
+}
+
+/// One registered shared instance: its stamp and a weak reference to it.
+pub(super) struct WeakEntry<W> {
+    pub(super) stamp: Stamp,
+    pub(super) weak: W,
+}
+
+pub(super) struct WeakList<W> {
+    entries: Vec<WeakEntry<W>>,
+    prune_at: usize,
+}
+
+impl<W: WeakRef> WeakList<W> {
+    pub(super) const fn new() -> Self {
+        WeakList { entries: Vec::new(), prune_at: 64 }
+    }
+
+    /// Adds an entry; prunes first if the list has doubled since the last
+    /// pruning. Returns the number of live entries when it pruned.
+    pub(super) fn push(&mut self, entry: WeakEntry<W>) -> Option<usize> {
+        // A value that lived and died since the last registration takes its
+        // place: its allocation is freed now, while the allocator can still
+        // reuse it, instead of at the next pruning.
+        if let Some(last) = self.entries.last_mut() {
+            if !last.weak.alive() {
+                *last = entry;
+                return None;
+            }
+        }
+        let pruned = (self.entries.len() >= self.prune_at).then(|| self.prune());
+        self.entries.push(entry);
+        pruned
+    }
+
+    /// Drops the dead entries (their `Weak`s free allocations whose values
+    /// are already dropped: no user code runs). Returns how many are alive.
+    pub(super) fn prune(&mut self) -> usize {
+        self.entries.retain(|h| h.weak.alive());
+        self.prune_at = (2 * self.entries.len()).max(64);
+        self.entries.len()
+    }
+
+    pub(super) fn live(&self) -> usize {
+        self.entries.iter().filter(|h| h.weak.alive()).count()
+    }
+
+    /// Strong references to the live entries, oldest first. The caller must
+    /// release the list's lock before dropping them.
+    pub(super) fn upgrade_all(&self, wanted: &dyn Fn(&Stamp) -> bool) -> Vec<(Stamp, W::Strong)> {
+        self.entries.iter().filter(|h| wanted(&h.stamp)).filter_map(|h| Some((h.stamp, h.weak.upgrade()?))).collect()
+    }
+}
+
+thread_local! {
+    /// This thread's `Rc` lists, by `TypeEntry::index`.
+    static RCS: RefCell<Vec<WeakList<RcWeak>>> = const { RefCell::new(Vec::new()) };
+}
+
+pub(super) fn register_arc<T: fmt::Debug + Send + Sync + 'static>(
+    entry: &'static TypeEntry,
+    site: &'static Site,
+    value: &Arc<T>,
+) {
+    entry.debug.get_or_init(|| debug_of::<T>);
+    let created = super::clock::ticks();
+    let weak: ArcWeak = Arc::downgrade(value) as sync::Weak<T> as ArcWeak;
+    let pruned = as_writer(entry, |cell, id, thread| {
+        CounterCell::bump(&cell.shared);
+        let pruned = cell.arcs.lock().push(WeakEntry { stamp: Stamp { id, site, thread, created }, weak });
+        pruned.is_some()
+    });
+    if pruned {
+        entry.observe_peak(); // after the list's lock is released
+    }
+}
+
+pub(super) fn register_rc<T: fmt::Debug + 'static>(entry: &'static TypeEntry, site: &'static Site, value: &Rc<T>) {
+    entry.debug.get_or_init(|| debug_of::<T>);
+    let created = super::clock::ticks();
+    let weak: RcWeak = Rc::downgrade(value) as rc::Weak<T> as RcWeak;
+    let held = as_writer(entry, |cell, id, thread| {
+        CounterCell::bump(&cell.shared);
+        WeakEntry { stamp: Stamp { id, site, thread, created }, weak }
+    });
+    // While this thread's locals are being destroyed its `Rc`s cannot be
+    // listed any more; they still count in `total`.
+    let _ = RCS.try_with(|lists| {
+        if let Ok(mut lists) = lists.try_borrow_mut() {
+            if lists.len() <= entry.index {
+                lists.resize_with(entry.index + 1, WeakList::new);
+            }
+            lists[entry.index].push(held);
+        }
+    });
+}
+
+/// Runs `f` on this thread's `Rc` list for `entry`, if it has one.
+pub(super) fn with_rcs<R>(entry: &TypeEntry, f: impl FnOnce(&mut WeakList<RcWeak>) -> R) -> Option<R> {
+    RCS.try_with(|lists| lists.try_borrow_mut().ok()?.get_mut(entry.index).map(f)).ok().flatten()
+}
