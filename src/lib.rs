@@ -170,10 +170,12 @@ pub const ENABLED: bool = imp::ENABLED;
 ///
 /// - `track!()` returns a [`Tracked<T>`], `T` being inferred from where the
 ///   value goes. The instance is live until the `Tracked` drops.
-/// - `track!(&value)`, with `value` an `Arc<T>` (`T: Debug + Send + Sync +
-///   'static`) or an `Rc<T>` (`T: Debug + 'static`), keeps a *weak* reference
-///   to it and returns `()`: tracking never keeps a value alive. The instance
-///   is live while any strong reference is. Reports print its `Debug` text.
+/// - `track!(&value)`, with `value` an `Arc<T>` (`T: Send + Sync + 'static`)
+///   or an `Rc<T>` (`T: 'static`), keeps a *weak* reference to it and
+///   returns `()`: tracking never keeps a value alive. The instance is live
+///   while any strong reference is. Reports print its `Debug` text when `T`
+///   implements `Debug` (a type holding a `Box<dyn Fn()>` need not), else
+///   the instance without value text.
 ///   An `Rc` cannot leave its thread, so `Rc` instances are seen (by
 ///   [`counts`], [`snapshot`], [`live_rc`]) only on the thread that tracked
 ///   them; other threads see them only in [`Counts::total`]. Track a value
@@ -213,12 +215,11 @@ macro_rules! track {
             $crate::__private::column!(),
         );
         let __instrack_value = $value;
-        let __instrack_trace = {
-            #[allow(unused_imports)]
-            use $crate::__private::{ViaNoTrace as _, ViaTrace as _};
-            (&$crate::__private::Probe(__instrack_value)).__instrack_trace()
-        };
-        $crate::__private::Shared::__register(__instrack_value, &__INSTRACK_SITE, __instrack_trace)
+        #[allow(unused_imports)]
+        use $crate::__private::{ViaDebug as _, ViaNoDebug as _, ViaNoTrace as _, ViaTrace as _};
+        let __instrack_trace = (&$crate::__private::Probe(__instrack_value)).__instrack_trace();
+        let __instrack_debug = (&$crate::__private::Probe(__instrack_value)).__instrack_debug();
+        $crate::__private::Shared::__register(__instrack_value, &__INSTRACK_SITE, __instrack_trace, __instrack_debug)
     }};
 }
 
@@ -346,7 +347,7 @@ pub fn report_to<W: io::Write>(out: &mut W, pattern: &str) -> io::Result<()> {
 /// Macro plumbing. **Not part of the public API**: may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::shared::{Probe, Shared, TraceFn, ViaNoTrace, ViaTrace};
+    pub use crate::shared::{DebugFn, Probe, Shared, TraceFn, ViaDebug, ViaNoDebug, ViaNoTrace, ViaTrace};
     pub use crate::site::Site;
     pub use core::{column, file, line, module_path};
 }

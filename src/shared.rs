@@ -4,20 +4,20 @@ use crate::imp;
 use crate::site::Site;
 use crate::trace::{Edges, Trace};
 use std::any::Any;
-use std::fmt::Debug;
+use std::fmt::{self, Debug};
 use std::rc::Rc;
 use std::sync::Arc;
 
-/// What `track!(&value)` accepts: `&Arc<T>` (with `T: Debug + Send + Sync`)
-/// or `&Rc<T>` (with `T: Debug`). Sealed; not part of the public API.
+/// What `track!(&value)` accepts: `&Arc<T>` (with `T: Send + Sync`) or
+/// `&Rc<T>`. Sealed; not part of the public API.
 #[diagnostic::on_unimplemented(
     message = "`track!(&value)` takes a `&Arc<T>` or an `&Rc<T>`, not `&{Self}`",
-    label = "not an `Arc` or `Rc` of a `Debug + 'static` type",
+    label = "not an `Arc` or `Rc` of a `'static` type",
     note = "for a value owned in one place, put a `Tracked<Self>` field in it and initialise it with `track!()`"
 )]
 pub trait Shared: sealed::Sealed {
     #[doc(hidden)]
-    fn __register(&self, site: &'static Site, trace: Option<TraceFn>);
+    fn __register(&self, site: &'static Site, trace: Option<TraceFn>, debug: Option<DebugFn>);
 }
 
 mod sealed {
@@ -26,17 +26,62 @@ mod sealed {
     impl<T: ?Sized> Sealed for std::rc::Rc<T> {}
 }
 
-impl<T: Debug + Send + Sync + 'static> Shared for Arc<T> {
+impl<T: Send + Sync + 'static> Shared for Arc<T> {
     #[inline]
-    fn __register(&self, site: &'static Site, trace: Option<TraceFn>) {
-        imp::share_arc(site, self, trace);
+    fn __register(&self, site: &'static Site, trace: Option<TraceFn>, debug: Option<DebugFn>) {
+        imp::share_arc(site, self, trace, debug);
     }
 }
 
-impl<T: Debug + 'static> Shared for Rc<T> {
+impl<T: 'static> Shared for Rc<T> {
     #[inline]
-    fn __register(&self, site: &'static Site, trace: Option<TraceFn>) {
-        imp::share_rc(site, self, trace);
+    fn __register(&self, site: &'static Site, trace: Option<TraceFn>, debug: Option<DebugFn>) {
+        imp::share_rc(site, self, trace, debug);
+    }
+}
+
+/// How to format a type's values behind `&dyn Any`: its `Debug`.
+#[doc(hidden)]
+pub type DebugFn = fn(&dyn Any, &mut fmt::Formatter<'_>) -> fmt::Result;
+
+fn debug_of<T: Debug + 'static>(value: &dyn Any, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match value.downcast_ref::<T>() {
+        Some(v) => Debug::fmt(v, f),
+        None => f.write_str("<?>"),
+    }
+}
+
+/// The probe's answer for a `Debug` type: reports print its values. Not
+/// part of the public API.
+#[doc(hidden)]
+pub trait ViaDebug {
+    #[doc(hidden)]
+    fn __instrack_debug(&self) -> Option<DebugFn>;
+}
+
+impl<T: Debug + 'static> ViaDebug for Probe<'_, Arc<T>> {
+    fn __instrack_debug(&self) -> Option<DebugFn> {
+        Some(debug_of::<T>)
+    }
+}
+
+impl<T: Debug + 'static> ViaDebug for Probe<'_, Rc<T>> {
+    fn __instrack_debug(&self) -> Option<DebugFn> {
+        Some(debug_of::<T>)
+    }
+}
+
+/// The probe's answer for a type without `Debug`: reports print the
+/// instance without value text. Not part of the public API.
+#[doc(hidden)]
+pub trait ViaNoDebug {
+    #[doc(hidden)]
+    fn __instrack_debug(&self) -> Option<DebugFn>;
+}
+
+impl<P> ViaNoDebug for &Probe<'_, P> {
+    fn __instrack_debug(&self) -> Option<DebugFn> {
+        None
     }
 }
 
@@ -52,7 +97,8 @@ fn trace_of<T: Trace + 'static>(value: &dyn Any, edges: &mut Edges<'_>) {
 
 /// `track!(&value)` asks this of `&Probe(value)`: method resolution picks
 /// [`ViaTrace`] when the pointee implements [`Trace`] (no autoref needed),
-/// else [`ViaNoTrace`] (one autoref away). Not part of the public API.
+/// else [`ViaNoTrace`] (one autoref away); likewise [`ViaDebug`] and
+/// [`ViaNoDebug`] for `Debug`. Not part of the public API.
 #[doc(hidden)]
 pub struct Probe<'a, P>(pub &'a P);
 

@@ -212,7 +212,7 @@ impl<T: Trace + ?Sized> Trace for RwLock<T> {
 /// use std::rc::Rc;
 /// use instrack::{track, Edges, Trace, TracedFn};
 ///
-/// #[derive(Debug, Default)]
+/// #[derive(Default)] // no Debug needed: a closure has none
 /// struct Button { on_click: RefCell<Vec<Box<TracedFn<dyn Fn()>>>> }
 ///
 /// impl Trace for Button {

@@ -6,7 +6,7 @@
 pub(crate) const ENABLED: bool = false;
 
 use crate::pattern::Pattern;
-use crate::shared::TraceFn;
+use crate::shared::{DebugFn, TraceFn};
 use crate::site::Site;
 use crate::snapshot::{Counts, Snapshot};
 use std::any::TypeId;
@@ -55,15 +55,22 @@ pub(crate) fn snapshot(_since: Option<(u32, u64)>, _select: Option<&Pattern>) ->
 }
 
 #[inline(always)]
-pub(crate) fn share_arc<T: std::fmt::Debug + Send + Sync + 'static>(
+pub(crate) fn share_arc<T: Send + Sync + 'static>(
     _site: &'static Site,
     _value: &Arc<T>,
     _trace: Option<TraceFn>,
+    _debug: Option<DebugFn>,
 ) {
 }
 
 #[inline(always)]
-pub(crate) fn share_rc<T: std::fmt::Debug + 'static>(_site: &'static Site, _value: &Rc<T>, _trace: Option<TraceFn>) {}
+pub(crate) fn share_rc<T: 'static>(
+    _site: &'static Site,
+    _value: &Rc<T>,
+    _trace: Option<TraceFn>,
+    _debug: Option<DebugFn>,
+) {
+}
 
 pub(crate) fn live_arcs<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
     Vec::new()

@@ -15,3 +15,4 @@ mod readme;
 mod report;
 mod shared;
 mod threads;
+mod values;

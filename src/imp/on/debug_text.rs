@@ -4,18 +4,12 @@ use std::any::Any;
 use std::fmt::{self, Write as _};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// How a type's values print: `Debug` of the value behind `&dyn Any`.
-pub(crate) type DebugFn = fn(&dyn Any, &mut fmt::Formatter<'_>) -> fmt::Result;
+/// How a type's values print: `Debug` of the value behind `&dyn Any`, when
+/// the type implements `Debug` (chosen by `track!`, see `crate::shared`).
+pub(crate) use crate::shared::DebugFn;
 
 /// The longest `Debug` text a report shows of one instance.
 pub(crate) const DEBUG_LIMIT: usize = 200;
-
-pub(crate) fn debug_of<T: fmt::Debug + 'static>(value: &dyn Any, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    match value.downcast_ref::<T>() {
-        Some(v) => fmt::Debug::fmt(v, f),
-        None => f.write_str("<?>"),
-    }
-}
 
 /// `Debug` text of a value, cut to [`DEBUG_LIMIT`] characters; a panicking
 /// `Debug` is reported as such. Call with no registry lock held: it runs user code.

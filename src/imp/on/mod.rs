@@ -39,7 +39,7 @@ mod weak_list;
 #[allow(unused_imports)] // `all_counts` is for the sampler
 pub(crate) use query::{all_counts, checkpoint, collect_graph, counts, live_arcs, live_rcs, snapshot};
 
-use crate::shared::TraceFn;
+use crate::shared::{DebugFn, TraceFn};
 use crate::site::Site;
 use registry::{entry_at, registry};
 use slot::Slot;
@@ -112,23 +112,30 @@ impl Drop for Token {
 }
 
 /// `track!(&arc)`.
-pub(crate) fn share_arc<T: std::fmt::Debug + Send + Sync + 'static>(
+pub(crate) fn share_arc<T: Send + Sync + 'static>(
     site: &'static Site,
     value: &Arc<T>,
     trace: Option<TraceFn>,
+    debug: Option<DebugFn>,
 ) {
     let entry = entry_at::<T>(site);
     if let Some(trace) = trace {
         entry.trace.get_or_init(|| trace);
     }
+    if let Some(debug) = debug {
+        entry.debug.get_or_init(|| debug);
+    }
     weak_list::register_arc(entry, site, value);
 }
 
 /// `track!(&rc)`.
-pub(crate) fn share_rc<T: std::fmt::Debug + 'static>(site: &'static Site, value: &Rc<T>, trace: Option<TraceFn>) {
+pub(crate) fn share_rc<T: 'static>(site: &'static Site, value: &Rc<T>, trace: Option<TraceFn>, debug: Option<DebugFn>) {
     let entry = entry_at::<T>(site);
     if let Some(trace) = trace {
         entry.trace.get_or_init(|| trace);
+    }
+    if let Some(debug) = debug {
+        entry.debug.get_or_init(|| debug);
     }
     weak_list::register_rc(entry, site, value);
 }

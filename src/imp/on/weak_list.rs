@@ -8,13 +8,11 @@
 //! keeps its allocation) lives at most that long.
 
 use super::counters::CounterCell;
-use super::debug_text::debug_of;
 use super::registry::TypeEntry;
 use super::thread::as_writer;
 use crate::site::Site;
 use std::any::Any;
 use std::cell::RefCell;
-use std::fmt;
 use std::rc::{self, Rc};
 use std::sync::{self as sync, Arc};
 
@@ -114,12 +112,7 @@ thread_local! {
     static RCS: RefCell<Vec<WeakList<RcWeak>>> = const { RefCell::new(Vec::new()) };
 }
 
-pub(super) fn register_arc<T: fmt::Debug + Send + Sync + 'static>(
-    entry: &'static TypeEntry,
-    site: &'static Site,
-    value: &Arc<T>,
-) {
-    entry.debug.get_or_init(|| debug_of::<T>);
+pub(super) fn register_arc<T: Send + Sync + 'static>(entry: &'static TypeEntry, site: &'static Site, value: &Arc<T>) {
     let created = super::clock::ticks();
     let weak: ArcWeak = Arc::downgrade(value) as sync::Weak<T> as ArcWeak;
     let pruned = as_writer(entry, |cell, id, thread| {
@@ -132,8 +125,7 @@ pub(super) fn register_arc<T: fmt::Debug + Send + Sync + 'static>(
     }
 }
 
-pub(super) fn register_rc<T: fmt::Debug + 'static>(entry: &'static TypeEntry, site: &'static Site, value: &Rc<T>) {
-    entry.debug.get_or_init(|| debug_of::<T>);
+pub(super) fn register_rc<T: 'static>(entry: &'static TypeEntry, site: &'static Site, value: &Rc<T>) {
     let created = super::clock::ticks();
     let weak: RcWeak = Rc::downgrade(value) as rc::Weak<T> as RcWeak;
     let held = as_writer(entry, |cell, id, thread| {
