@@ -43,3 +43,52 @@ fn a_value_without_debug_is_tracked_and_reported_without_value_text() {
         assert!(age.starts_with("age "), "{line}");
     }
 }
+
+#[test]
+fn a_cyclic_value_reads_as_its_top_level_on_one_short_line() {
+    use std::cell::RefCell;
+    #[derive(Debug)]
+    #[allow(dead_code)]
+    struct CyclicWidget {
+        name: &'static str,
+        parent: RefCell<Option<Rc<CyclicWidget>>>,
+        children: RefCell<Vec<Rc<CyclicWidget>>>,
+    }
+    let window = Rc::new(CyclicWidget { name: "window", parent: RefCell::new(None), children: RefCell::default() });
+    track!(&window);
+    let ok =
+        Rc::new(CyclicWidget { name: "ok", parent: RefCell::new(Some(window.clone())), children: RefCell::default() });
+    track!(&ok);
+    window.children.borrow_mut().push(ok.clone());
+    let text = report("CyclicWidget");
+    let snap = instrack::snapshot().narrow("CyclicWidget");
+    window.children.borrow_mut().clear(); // break the cycle: this test leaks nothing
+    if !instrack::ENABLED {
+        return;
+    }
+    let shown: Vec<&str> = snap.instances().map(|i| i.debug().unwrap()).collect();
+    assert_eq!(shown, [r#"CyclicWidget { name: "window", … }"#, r#"CyclicWidget { name: "ok", … }"#]);
+    for line in text.lines().filter(|l| l.starts_with("    #")) {
+        assert!(line.ends_with(" … }"), "{line}");
+    }
+}
+
+#[test]
+fn multi_line_debug_and_control_characters_cannot_break_the_report_layout() {
+    struct Poem;
+    impl std::fmt::Debug for Poem {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{:#?}\n\u{1b}[2J\r", vec!["roses", "violets"]) // pretty-printed, then a terminal escape
+        }
+    }
+    let poem = Arc::new(Poem);
+    track!(&poem);
+    let text = report("Poem");
+    if !instrack::ENABLED {
+        return;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "header, type, one instance line: {text}");
+    assert!(lines[2].ends_with(r#"[\n    "roses",\n    "violets",\n]\n\u{1b}[2J\r"#), "{text}");
+    assert!(!text.contains('\u{1b}') && !text.contains('\r'));
+}
