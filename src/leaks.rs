@@ -142,6 +142,10 @@ impl fmt::Display for Survivors<'_> {
             }
             writeln!(f)?;
         }
+        if self.0.iter().any(|i| i.debug().is_some()) {
+            // instrack's own queries never count; a reference user code holds does.
+            writeln!(f, "(a shared value counts as alive while any strong reference to it exists, also one held by another thread, e.g. from `instrack::live()`)")?;
+        }
         Ok(())
     }
 }
@@ -184,9 +188,10 @@ impl<W: WeakCount> DropExpectation<W> {
         self.strong_count() == 0
     }
 
-    /// How many strong references to the value remain.
+    /// How many strong references to the value remain, not counting the
+    /// temporary ones an instrack query on another thread may hold.
     pub fn strong_count(&self) -> usize {
-        self.weak.__strong_count()
+        imp::owners(self.weak.__addr(), &|| self.weak.__strong_count())
     }
 
     /// Panics if the value is still alive, saying what it is, where it was
@@ -223,6 +228,8 @@ pub trait Watch: sealed::Sealed {
 pub trait WeakCount: sealed::Sealed {
     #[doc(hidden)]
     fn __strong_count(&self) -> usize;
+    #[doc(hidden)]
+    fn __addr(&self) -> usize;
 }
 
 mod sealed {
@@ -257,10 +264,16 @@ impl<T: ?Sized> WeakCount for sync::Weak<T> {
     fn __strong_count(&self) -> usize {
         self.strong_count()
     }
+    fn __addr(&self) -> usize {
+        self.as_ptr() as *const () as usize
+    }
 }
 
 impl<T: ?Sized> WeakCount for rc::Weak<T> {
     fn __strong_count(&self) -> usize {
         self.strong_count()
+    }
+    fn __addr(&self) -> usize {
+        self.as_ptr() as *const () as usize
     }
 }

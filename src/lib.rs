@@ -112,8 +112,25 @@
 //! `live` a query returned.
 //!
 //! Instances shared through `Arc` or `Rc` die without telling the tracker; it
-//! learns of their drops when it looks (a query, or pruning its lists as they
-//! grow), so their part of `peak` is the largest `live` seen at those moments.
+//! learns of their drops when it looks. A registration that may set a new
+//! peak recounts them, so `peak` covers them as it covers tokens: exactly up
+//! to 16 live values, and, for values that pile up (which are recounted at
+//! steps of 1/16 to keep registration O(1)), at least 16/17 of the true
+//! peak. Every query records its `live` too. Another thread's `Rc`s count in
+//! `total` only. Each `Counts` a query returns is a state that existed:
+//! `live ≤ total`, `peak ≥ live`, and `total` never goes down.
+//!
+//! # Who counts as an owner
+//!
+//! A shared value is alive while any strong reference to it exists. Queries
+//! hold temporary strong references while they format `Debug` text, but
+//! [`survivors`], [`assert_no_leaks!`] and [`expect_dropped`] never count
+//! those: a query on one thread cannot make a leak check on another fail.
+//! A reference that *your* code holds is a real owner, on whichever thread:
+//! an `Arc` returned by [`live`] and kept by another thread keeps its value
+//! alive, and a leak check reports it, saying so. (The counts of [`counts`]
+//! and [`snapshot`] are plain: a value another query holds for a moment is
+//! still live, as it is: its `Drop` has not run.)
 //!
 //! # Locking behaviour
 //!

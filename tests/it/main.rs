@@ -11,6 +11,7 @@ mod cycles;
 mod diff;
 mod layout;
 mod leaks;
+mod races;
 mod readme;
 mod report;
 mod shared;

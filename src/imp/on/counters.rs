@@ -7,9 +7,21 @@
 //! the cells until two passes agree: nothing changed between them, and the
 //! sum is the state at one moment. `live = Σ created − Σ dropped`.
 //!
+//! **Consistent shared counts.** A shared registration is counted in its
+//! cell's `shared` before it is listed, and a query reads a cell's `shared`
+//! and its `Arc` list together under the list's lock, so the `live` it sums
+//! never exceeds the `total`: each `Counts` is a state that existed.
+//!
 //! **Peak.** Each cell keeps its highest `created − dropped`; the type keeps
-//! the sum of these, an upper bound on `live` that moves only at new highs. A
-//! construction sums the cells only when that bound passes the recorded peak.
+//! the sum of these, an upper bound on live tokens that moves only at new
+//! highs. A construction sums the cells only when that bound passes the
+//! recorded peak. Shared values die without telling us, so their bound is
+//! the length of their lists (dead entries included), kept in
+//! `TypeEntry::arc_entries`: a registration that lifts the bound past the
+//! peak (and past `rescan_at`) prunes the lists and records the exact count.
+//! `rescan_at` is the exact count plus 1/16, so that a type whose values pile
+//! up rescans at geometric steps (O(1) amortized); below 16 live values every
+//! registration that may set a peak rescans, and a query records its `live`.
 
 use super::registry::TypeEntry;
 use super::spin_lock::SpinLock;
@@ -75,30 +87,64 @@ impl TypeEntry {
         }
     }
 
-    /// Records `live` now (tokens and `Arc`s) as a peak candidate: after a
-    /// construction that may have set a new peak, or a pruning pass.
+    /// After a shared registration that changed the `Arc` lists' length by
+    /// `grown` (`own_rcs`: the length of this thread's `Rc` list, if it grew):
+    /// records the peak when the upper bound on `live` may pass it.
+    #[inline]
+    pub(super) fn note_shared(&self, grown: isize, own_rcs: usize) {
+        let arcs = match grown {
+            0 => self.arc_entries.load(Relaxed),
+            _ => self.arc_entries.fetch_add(grown as usize, Relaxed).wrapping_add(grown as usize),
+        };
+        let bound = (self.sum_high.load(Relaxed).max(0) as usize).saturating_add(arcs).saturating_add(own_rcs);
+        if bound > self.peak.load(Relaxed).max(self.rescan_at.load(Relaxed)) {
+            self.observe_peak();
+        }
+    }
+
+    /// Records `live` now (tokens, `Arc`s, this thread's `Rc`s) as a peak
+    /// candidate, pruning the shared lists on the way (see the module docs).
     #[cold]
     #[inline(never)]
     pub(crate) fn observe_peak(&self) {
-        let (created, dropped, _) = self.collect();
+        let (created, dropped) = self.collect();
         let tokens = (created.wrapping_sub(dropped) as i64).max(0) as usize;
-        self.peak.fetch_max(tokens + self.live_arcs(), Relaxed);
+        let mut arcs = 0;
+        for cell in self.cells() {
+            arcs += self.prune_arcs(&mut cell.arcs.lock());
+        }
+        let rcs = with_rcs(self, |l| l.prune()).unwrap_or(0);
+        let live = tokens + arcs + rcs;
+        self.peak.fetch_max(live, Relaxed);
+        self.rescan_at.store(live + live / 16, Relaxed);
     }
 
-    /// Sums the cells once: (tokens created, tokens dropped, shared registrations).
-    fn collect(&self) -> (u64, u64, u64) {
-        self.cells().fold((0, 0, 0), |(c, d, s), cell| {
-            (c + cell.created.load(Acquire), d + cell.dropped.load(Acquire), s + cell.shared.load(Acquire))
+    /// Prunes one of this type's `Arc` lists (its lock held by the caller),
+    /// keeping `arc_entries` exact. Returns how many entries are alive.
+    pub(super) fn prune_arcs(&self, list: &mut WeakList<ArcWeak>) -> usize {
+        let before = list.len();
+        let alive = list.prune();
+        self.arc_entries.fetch_sub(before - alive, Relaxed);
+        alive
+    }
+
+    /// Sums the cells' token counters once: (created, dropped).
+    fn collect(&self) -> (u64, u64) {
+        self.cells().fold((0, 0), |(c, d), cell| (c + cell.created.load(Acquire), d + cell.dropped.load(Acquire)))
+    }
+
+    /// (shared registrations, live `Arc`s), each cell's pair read at one
+    /// moment, under its list's lock.
+    fn shared_counts(&self) -> (u64, usize) {
+        self.cells().fold((0, 0), |(registered, live), cell| {
+            let list = cell.arcs.lock();
+            (registered + cell.shared.load(Acquire), live + list.live())
         })
     }
 
-    /// Live `Arc` instances, over every cell's list, locking one at a time.
-    fn live_arcs(&self) -> usize {
-        self.cells().map(|cell| cell.arcs.lock().live()).sum()
-    }
-
-    /// Exact counts at one moment: the cells' counters only grow, so two
-    /// equal passes in a row mean nothing changed between them.
+    /// Counts that existed: tokens at one moment (the cells' counters only
+    /// grow, so two equal passes in a row mean nothing changed between
+    /// them), and each cell's shared values read with their count.
     pub(super) fn counts(&self) -> Counts {
         let mut last = self.collect();
         for _ in 0..1000 {
@@ -109,9 +155,10 @@ impl TypeEntry {
             last = again;
             std::thread::yield_now();
         }
-        let (created, dropped, shared) = last;
+        let (created, dropped) = last;
         let tokens = (created.wrapping_sub(dropped) as i64).max(0) as usize;
-        let live = tokens + self.live_arcs() + with_rcs(self, |l| l.live()).unwrap_or(0);
+        let (shared, arcs) = self.shared_counts();
+        let live = tokens + arcs + with_rcs(self, |l| l.live()).unwrap_or(0);
         let peak = self.peak.fetch_max(live, Relaxed).max(live);
         Counts { live, total: created + shared, peak }
     }

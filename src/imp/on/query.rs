@@ -6,10 +6,19 @@
 //! temporary strong references it took (either may run user code).
 //!
 //! **Invariant (the ledger of temporaries).** Every temporary strong
-//! reference a query holds is entered in [`TEMPORARIES`] after it is taken
-//! and removed before it drops, so a reference-graph analysis that subtracts
-//! the ledger can only see an instance as owned from outside too often: it
-//! may miss a leak, never invent one.
+//! reference a query holds is entered in [`TEMPORARIES`] as `held` under the
+//! ledger's lock in the same step as its upgrade, and moves to `releasing`
+//! before it drops, leaving the ledger after. So, under the ledger's lock,
+//! `held ≤ temporaries ≤ held + releasing`:
+//! - a reference-graph analysis subtracts `held` only, so it can see an
+//!   instance as owned from outside too often: it may miss a leak, never
+//!   invent one;
+//! - a leak check ([`owners`]) reads `Weak::strong_count` (never upgrading)
+//!   and counts as owned only what exceeds `held + releasing`, so another
+//!   thread's query can never make a value look alive to it.
+//!
+//! A query that is not a leak check holds a strong reference only to values
+//! it formats or returns; a leak check holds none but for its survivors.
 
 use super::clock::Epoch;
 use super::debug_text::debug_text;
@@ -17,7 +26,7 @@ use super::registry::{known, lock, registry, Registry, TypeEntry};
 use super::slot::{Record, Slot};
 use super::sync::Relaxed;
 use super::thread::with_thread_state;
-use super::weak_list::{with_rcs, Stamp};
+use super::weak_list::{with_rcs, ArcWeak, RcWeak, Stamp};
 use crate::pattern::Pattern;
 use crate::snapshot::{Counts, Instance, Snapshot, TypeCounts};
 use std::any::{Any, TypeId};
@@ -92,7 +101,13 @@ pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> S
     // Oldest first. Sorting these small records (mostly in order already)
     // is much cheaper than sorting the `Instance`s built from them.
     records.sort_unstable_by_key(|r| (r.created, r.id));
-    let shared = take_shared(&entries, &wanted);
+    let live = LiveWeaks::of(&entries, &wanted);
+    // A leak check counts only real owners: another thread's query holding
+    // a temporary reference to a value this thread dropped must not count.
+    let shared = match since {
+        Some(_) => live.owned().upgrade(),
+        None => live.upgrade(),
+    };
     let instance = instance_builder(r);
     let mut instances = Vec::with_capacity(records.len() + shared.len());
     instances.extend(records.iter().map(|r| instance(r.entry, r.stamp(), None)));
@@ -103,19 +118,52 @@ pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> S
     snapshot
 }
 
-/// The temporary strong references instrack itself holds, by address: a
-/// reference-graph analysis subtracts them, so that a report or another
-/// analysis running meanwhile does not pass for an owner. A reference is
-/// counted here after it is taken and uncounted before it is dropped, so
-/// every window errs towards "owned from outside", never towards a leak.
-static TEMPORARIES: Mutex<Option<HashMap<usize, usize>>> = Mutex::new(None);
+/// The temporary strong references instrack's queries hold, by address:
+/// `held` from the moment each is taken (under this lock, in the same step
+/// as its upgrade) to the moment its release starts, then `releasing` until
+/// it has been dropped. See the module docs for who reads which.
+static TEMPORARIES: Mutex<Option<HashMap<usize, Temporaries>>> = Mutex::new(None);
+
+#[derive(Default)]
+struct Temporaries {
+    held: usize,
+    releasing: usize,
+}
+
+/// How many strong references to the value at `addr` are not instrack's own
+/// temporaries; `strong` reads its strong count (without upgrading: no user
+/// code) and is read under the ledger's lock, so that no query takes or lets
+/// go of a temporary in between.
+///
+/// Exact unless a query is letting go of a reference to the same value in
+/// that instant; then this waits for it (briefly: a release is a decrement),
+/// and if it is still unsure after that, it answers 0: a race with a query
+/// may hide an owner for that instant, never invent one.
+pub(crate) fn owners(addr: usize, strong: &dyn Fn() -> usize) -> usize {
+    for _ in 0..1000 {
+        let (strong, held, releasing) = {
+            let ledger = lock(&TEMPORARIES);
+            let t = ledger.as_ref().and_then(|m| m.get(&addr));
+            (strong(), t.map_or(0, |t| t.held), t.map_or(0, |t| t.releasing))
+        };
+        if strong <= held {
+            return 0;
+        }
+        if strong > held + releasing {
+            return strong - held - releasing;
+        }
+        std::thread::yield_now();
+    }
+    0
+}
 
 /// A temporary strong reference to a live shared instance. Formatting and
 /// dropping it run user code: never while a registry lock is held.
 pub(crate) struct TemporaryRef {
     entry: &'static TypeEntry,
     stamp: Stamp,
-    value: Strong,
+    /// `None` only while it drops.
+    value: Option<Strong>,
 }
 
 enum Strong {
@@ -125,30 +173,37 @@ enum Strong {
 
 impl Drop for TemporaryRef {
     fn drop(&mut self) {
-        // Uncount first; the strong reference itself drops after this, with
-        // no lock held (it may be the last one and run a `Drop`).
         let addr = self.addr();
-        if let Some(map) = lock(&TEMPORARIES).as_mut() {
-            if let std::collections::hash_map::Entry::Occupied(mut e) = map.entry(addr) {
-                *e.get_mut() -= 1;
-                if *e.get() == 0 {
-                    e.remove();
+        let ledger = |f: fn(&mut Temporaries)| {
+            if let Some(map) = lock(&TEMPORARIES).as_mut() {
+                if let std::collections::hash_map::Entry::Occupied(mut e) = map.entry(addr) {
+                    f(e.get_mut());
+                    if e.get().held == 0 && e.get().releasing == 0 {
+                        e.remove();
+                    }
                 }
             }
-        }
+        };
+        ledger(|t| {
+            t.held -= 1;
+            t.releasing += 1;
+        });
+        // With no lock held: it may be the last reference and run a `Drop`.
+        drop(self.value.take());
+        ledger(|t| t.releasing -= 1);
     }
 }
 
 impl TemporaryRef {
     fn value(&self) -> &dyn Any {
-        match &self.value {
+        match self.value.as_ref().expect("taken only in drop") {
             Strong::Arc(a) => &**a,
             Strong::Rc(r) => &**r,
         }
     }
 
     fn strong_count(&self) -> usize {
-        match &self.value {
+        match self.value.as_ref().expect("taken only in drop") {
             Strong::Arc(a) => Arc::strong_count(a),
             Strong::Rc(r) => Rc::strong_count(r),
         }
@@ -180,32 +235,69 @@ impl crate::cycles::HeldValue for TemporaryRef {
     }
 }
 
-/// Strong references to the live shared instances of `entries` that
-/// `wanted` keeps: every thread's `Arc`s, and this thread's `Rc`s. Each list's
-/// lock is held only while it is pruned and upgraded.
-fn take_shared(entries: &[&'static TypeEntry], wanted: &dyn Fn(&Stamp) -> bool) -> Vec<TemporaryRef> {
-    let mut taken = Vec::new();
-    for &entry in entries {
-        for cell in entry.cells() {
-            let arcs = {
+/// Weak references to the live shared instances of `entries` that `wanted`
+/// keeps: every thread's `Arc`s, and this thread's `Rc`s. Each list's lock is
+/// held only while it is pruned and copied.
+struct LiveWeaks {
+    arcs: Vec<(&'static TypeEntry, Stamp, ArcWeak)>,
+    rcs: Vec<(&'static TypeEntry, Stamp, RcWeak)>,
+}
+
+fn arc_addr(w: &ArcWeak) -> usize {
+    w.as_ptr() as *const () as usize
+}
+
+fn rc_addr(w: &RcWeak) -> usize {
+    w.as_ptr() as *const () as usize
+}
+
+impl LiveWeaks {
+    fn of(entries: &[&'static TypeEntry], wanted: &dyn Fn(&Stamp) -> bool) -> LiveWeaks {
+        let (mut arcs, mut rcs) = (Vec::new(), Vec::new());
+        for &entry in entries {
+            for cell in entry.cells() {
                 let mut list = cell.arcs.lock();
-                list.prune();
-                list.upgrade_all(wanted)
-            };
-            taken.extend(arcs.into_iter().map(|(stamp, a)| TemporaryRef { entry, stamp, value: Strong::Arc(a) }));
+                entry.prune_arcs(&mut list);
+                arcs.extend(list.live_weaks(wanted).into_iter().map(|(stamp, w)| (entry, stamp, w)));
+            }
+            let mine = with_rcs(entry, |l| {
+                l.prune();
+                l.live_weaks(wanted)
+            });
+            rcs.extend(mine.into_iter().flatten().map(|(stamp, w)| (entry, stamp, w)));
         }
-        let rcs = with_rcs(entry, |l| {
-            l.prune();
-            l.upgrade_all(wanted)
-        });
-        taken.extend(rcs.into_iter().flatten().map(|(stamp, r)| TemporaryRef { entry, stamp, value: Strong::Rc(r) }));
+        LiveWeaks { arcs, rcs }
     }
-    let mut temporaries = lock(&TEMPORARIES);
-    let map = temporaries.get_or_insert_with(HashMap::new);
-    for t in &taken {
-        *map.entry(t.addr()).or_insert(0) += 1;
+
+    /// Keeps only the instances something besides instrack's queries owns.
+    fn owned(mut self) -> LiveWeaks {
+        self.arcs.retain(|(_, _, w)| owners(arc_addr(w), &|| w.strong_count()) > 0);
+        self.rcs.retain(|(_, _, w)| owners(rc_addr(w), &|| w.strong_count()) > 0);
+        self
     }
-    taken
+
+    /// Temporary strong references to those still alive, each entered in the
+    /// ledger in the same step as its upgrade.
+    fn upgrade(self) -> Vec<TemporaryRef> {
+        let mut taken = Vec::with_capacity(self.arcs.len() + self.rcs.len());
+        {
+            let mut ledger = lock(&TEMPORARIES);
+            let map = ledger.get_or_insert_with(HashMap::new);
+            for (entry, stamp, w) in &self.arcs {
+                if let Some(a) = w.upgrade() {
+                    map.entry(arc_addr(w)).or_default().held += 1;
+                    taken.push(TemporaryRef { entry, stamp: *stamp, value: Some(Strong::Arc(a)) });
+                }
+            }
+            for (entry, stamp, w) in &self.rcs {
+                if let Some(r) = w.upgrade() {
+                    map.entry(rc_addr(w)).or_default().held += 1;
+                    taken.push(TemporaryRef { entry, stamp: *stamp, value: Some(Strong::Rc(r)) });
+                }
+            }
+        }
+        taken
+    }
 }
 
 /// Builds `Instance`s from stamps: the one place an `Instance` is made. Made
@@ -229,7 +321,7 @@ fn instance_builder(r: &Registry) -> impl Fn(&'static TypeEntry, Stamp, Option<S
 /// reference-graph analysis.
 pub(crate) fn collect_graph() -> Vec<crate::cycles::Held> {
     let r = registry();
-    let taken = take_shared(&r.entries(), &|_| true);
+    let taken = LiveWeaks::of(&r.entries(), &|_| true).upgrade();
     let instance = instance_builder(r);
     // Strong counts read under the ledger's lock, less every temporary
     // reference instrack holds (this analysis's own included).
@@ -238,7 +330,7 @@ pub(crate) fn collect_graph() -> Vec<crate::cycles::Held> {
         let map = temporaries.as_ref();
         taken
             .iter()
-            .map(|s| s.strong_count().saturating_sub(map.and_then(|m| m.get(&s.addr())).copied().unwrap_or(0)))
+            .map(|s| s.strong_count().saturating_sub(map.and_then(|m| m.get(&s.addr())).map_or(0, |t| t.held)))
             .collect()
     };
     taken

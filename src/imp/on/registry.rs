@@ -37,6 +37,10 @@ pub(crate) struct TypeEntry {
     /// Sum of every cell's `high`: an upper bound on `live` that moves rarely.
     pub(super) sum_high: AtomicI64,
     pub(super) peak: AtomicUsize,
+    /// Entries in this type's `Arc` lists, dead ones included.
+    pub(super) arc_entries: AtomicUsize,
+    /// The bound on `live` past which a shared registration rescans.
+    pub(super) rescan_at: AtomicUsize,
     /// How to print a shared instance; set by its first registration.
     pub(super) debug: OnceLock<DebugFn>,
     /// How to trace a shared instance, for types that implement `Trace`.
@@ -55,6 +59,8 @@ impl TypeEntry {
             exiting,
             sum_high: AtomicI64::new(0),
             peak: AtomicUsize::new(0),
+            arc_entries: AtomicUsize::new(0),
+            rescan_at: AtomicUsize::new(0),
             debug: OnceLock::new(),
             trace: OnceLock::new(),
         }))

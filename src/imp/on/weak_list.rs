@@ -17,7 +17,7 @@ use std::rc::{self, Rc};
 use std::sync::{self as sync, Arc};
 
 /// A weak reference of either kind, type-erased.
-pub(super) trait WeakRef {
+pub(super) trait WeakRef: Clone {
     type Strong;
     fn alive(&self) -> bool;
     fn upgrade(&self) -> Option<Self::Strong>;
@@ -72,20 +72,28 @@ impl<W: WeakRef> WeakList<W> {
     }
 
     /// Adds an entry; prunes first if the list has doubled since the last
-    /// pruning. Returns the number of live entries when it pruned.
-    pub(super) fn push(&mut self, entry: WeakEntry<W>) -> Option<usize> {
+    /// pruning. Returns by how much the list's length changed.
+    pub(super) fn push(&mut self, entry: WeakEntry<W>) -> isize {
         // A value that lived and died since the last registration takes its
         // place: its allocation is freed now, while the allocator can still
         // reuse it, instead of at the next pruning.
         if let Some(last) = self.entries.last_mut() {
             if !last.weak.alive() {
                 *last = entry;
-                return None;
+                return 0;
             }
         }
-        let pruned = (self.entries.len() >= self.prune_at).then(|| self.prune());
+        let before = self.entries.len();
+        if before >= self.prune_at {
+            self.prune();
+        }
         self.entries.push(entry);
-        pruned
+        self.entries.len() as isize - before as isize
+    }
+
+    /// Entries, dead ones included: an upper bound on the live ones.
+    pub(super) fn len(&self) -> usize {
+        self.entries.len()
     }
 
     /// Drops the dead entries (their `Weak`s free allocations whose values
@@ -105,6 +113,12 @@ impl<W: WeakRef> WeakList<W> {
     pub(super) fn upgrade_all(&self, wanted: &dyn Fn(&Stamp) -> bool) -> Vec<(Stamp, W::Strong)> {
         self.entries.iter().filter(|h| wanted(&h.stamp)).filter_map(|h| Some((h.stamp, h.weak.upgrade()?))).collect()
     }
+
+    /// Copies of the weak references to the live entries `wanted` keeps:
+    /// what a query takes under the lock, to upgrade (or only to check) later.
+    pub(super) fn live_weaks(&self, wanted: &dyn Fn(&Stamp) -> bool) -> Vec<(Stamp, W)> {
+        self.entries.iter().filter(|h| h.weak.alive() && wanted(&h.stamp)).map(|h| (h.stamp, h.weak.clone())).collect()
+    }
 }
 
 thread_local! {
@@ -115,14 +129,13 @@ thread_local! {
 pub(super) fn register_arc<T: Send + Sync + 'static>(entry: &'static TypeEntry, site: &'static Site, value: &Arc<T>) {
     let created = super::clock::ticks();
     let weak: ArcWeak = Arc::downgrade(value) as sync::Weak<T> as ArcWeak;
-    let pruned = as_writer(entry, |cell, id, thread| {
+    let grown = as_writer(entry, |cell, id, thread| {
+        // Counted before it is listed: a query that reads the list and the
+        // count under the list's lock never sees more live than total.
         CounterCell::bump(&cell.shared);
-        let pruned = cell.arcs.lock().push(WeakEntry { stamp: Stamp { id, site, thread, created }, weak });
-        pruned.is_some()
+        cell.arcs.lock().push(WeakEntry { stamp: Stamp { id, site, thread, created }, weak })
     });
-    if pruned {
-        entry.observe_peak(); // after the list's lock is released
-    }
+    entry.note_shared(grown, 0); // after the list's lock is released
 }
 
 pub(super) fn register_rc<T: 'static>(entry: &'static TypeEntry, site: &'static Site, value: &Rc<T>) {
@@ -134,14 +147,18 @@ pub(super) fn register_rc<T: 'static>(entry: &'static TypeEntry, site: &'static 
     });
     // While this thread's locals are being destroyed its `Rc`s cannot be
     // listed any more; they still count in `total`.
-    let _ = RCS.try_with(|lists| {
-        if let Ok(mut lists) = lists.try_borrow_mut() {
-            if lists.len() <= entry.index {
-                lists.resize_with(entry.index + 1, WeakList::new);
-            }
-            lists[entry.index].push(held);
+    let listed = RCS.try_with(|lists| {
+        let mut lists = lists.try_borrow_mut().ok()?;
+        if lists.len() <= entry.index {
+            lists.resize_with(entry.index + 1, WeakList::new);
         }
+        let list = &mut lists[entry.index];
+        list.push(held);
+        Some(list.len())
     });
+    if let Ok(Some(len)) = listed {
+        entry.note_shared(0, len);
+    }
 }
 
 /// Runs `f` on this thread's `Rc` list for `entry`, if it has one.
