@@ -198,6 +198,39 @@ pub const ENABLED: bool = imp::ENABLED;
 ///   them; other threads see them only in [`Counts::total`]. Track a value
 ///   one way only: an `Arc` of a type with a `Tracked` field counts twice.
 ///
+/// # Where it was made: `#[track_caller]` constructors
+///
+/// `track!()` records the line it is written on, so every instance made
+/// through one constructor reports the constructor's line. Mark the
+/// constructor `#[track_caller]` and each instance records the line that
+/// *called* it instead (through [`std::panic::Location::caller`]): ten
+/// widgets made in ten places read as ten sites. This holds for `track!()`
+/// and `track!(&value)` alike, through any chain of `#[track_caller]`
+/// functions; the caller's module is not known, so
+/// [`Instance::module_path`] is empty for such instances.
+///
+/// ```
+/// use instrack::{track, Tracked};
+///
+/// struct Button { label: &'static str, _tracked: Tracked<Self> }
+///
+/// impl Button {
+///     #[track_caller] // instances record the line that calls `Button::new`
+///     fn new(label: &'static str) -> Button {
+///         Button { label, _tracked: track!() }
+///     }
+/// }
+///
+/// let ok = Button::new("ok"); let ok_line = line!();
+/// let cancel = Button::new("cancel"); let cancel_line = line!();
+/// let snap = instrack::snapshot().narrow("Button");
+/// let lines: Vec<u32> = snap.instances().map(|i| i.line()).collect();
+/// if instrack::ENABLED {
+///     assert_eq!(lines, [ok_line, cancel_line]);
+/// }
+/// # let _ = (ok.label, cancel.label);
+/// ```
+///
 /// # Examples
 /// ```
 /// use instrack::{track, Tracked};

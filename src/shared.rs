@@ -5,6 +5,7 @@ use crate::site::Site;
 use crate::trace::{Edges, Trace};
 use std::any::Any;
 use std::fmt::{self, Debug};
+use std::panic::Location;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use std::sync::Arc;
 )]
 pub trait Shared: sealed::Sealed {
     #[doc(hidden)]
+    #[track_caller]
     fn __register(&self, site: &'static Site, trace: Option<TraceFn>, debug: Option<DebugFn>);
 }
 
@@ -28,15 +30,17 @@ mod sealed {
 
 impl<T: Send + Sync + 'static> Shared for Arc<T> {
     #[inline]
+    #[track_caller]
     fn __register(&self, site: &'static Site, trace: Option<TraceFn>, debug: Option<DebugFn>) {
-        imp::share_arc(site, self, trace, debug);
+        imp::share_arc(site, Location::caller(), self, trace, debug);
     }
 }
 
 impl<T: 'static> Shared for Rc<T> {
     #[inline]
+    #[track_caller]
     fn __register(&self, site: &'static Site, trace: Option<TraceFn>, debug: Option<DebugFn>) {
-        imp::share_rc(site, self, trace, debug);
+        imp::share_rc(site, Location::caller(), self, trace, debug);
     }
 }
 

@@ -1,5 +1,6 @@
 //! The creation site a `track!` expansion records, one `static` per call site.
 
+use std::panic::Location;
 use std::sync::atomic::AtomicPtr;
 
 /// Where instances are made: one `static` per `track!` call site.
@@ -8,6 +9,11 @@ use std::sync::atomic::AtomicPtr;
 /// the hot path skips the type map. A `static` inside a generic function is
 /// shared by every instantiation, so the registry checks the cached entry's
 /// `TypeId` before trusting it.
+///
+/// `caller` remembers the site of the last caller seen here that was not
+/// this line: a `track!` inside a `#[track_caller]` constructor records its
+/// caller's location (see `Tracked::__at`), and the next instance made from
+/// the same caller finds its site without the registry's map.
 ///
 /// When tracking is compiled out nothing reads it, and the linker drops it.
 #[derive(Debug)]
@@ -18,11 +24,23 @@ pub struct Site {
     pub(crate) line: u32,
     pub(crate) column: u32,
     pub(crate) cache: AtomicPtr<()>,
+    pub(crate) caller: AtomicPtr<Site>,
+    /// The `Location` of this very `track!` call, once seen: recognised by
+    /// one pointer comparison (a `Location`'s file is not the `file!()` string).
+    pub(crate) own: AtomicPtr<Location<'static>>,
 }
 
 impl Site {
     /// Used by `track!`; not public API.
     pub const fn new(module_path: &'static str, file: &'static str, line: u32, column: u32) -> Site {
-        Site { module_path, file, line, column, cache: AtomicPtr::new(std::ptr::null_mut()) }
+        Site {
+            module_path,
+            file,
+            line,
+            column,
+            cache: AtomicPtr::new(std::ptr::null_mut()),
+            caller: AtomicPtr::new(std::ptr::null_mut()),
+            own: AtomicPtr::new(std::ptr::null_mut()),
+        }
     }
 }

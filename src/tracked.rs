@@ -49,10 +49,13 @@ impl<T: ?Sized + 'static> Tracked<T> {
         Tracked { token: Token::at::<T>(std::panic::Location::caller()), _type: PhantomData }
     }
 
+    /// `track!()`. `#[track_caller]`, so that `Location::caller()` is the
+    /// caller of a `#[track_caller]` constructor (else the `track!()` line).
     #[doc(hidden)]
     #[inline]
+    #[track_caller]
     pub fn __at(site: &'static crate::__private::Site) -> Tracked<T> {
-        Tracked { token: Token::new::<T>(site), _type: PhantomData }
+        Tracked { token: Token::new::<T>(site, std::panic::Location::caller()), _type: PhantomData }
     }
 }
 

@@ -23,7 +23,7 @@ pub(crate) struct Token;
 #[allow(clippy::extra_unused_type_parameters)]
 impl Token {
     #[inline(always)]
-    pub(crate) fn new<T: ?Sized + 'static>(_site: &'static Site) -> Token {
+    pub(crate) fn new<T: ?Sized + 'static>(_site: &'static Site, _caller: &'static Location<'static>) -> Token {
         Token
     }
     #[inline(always)]
@@ -57,6 +57,7 @@ pub(crate) fn snapshot(_since: Option<(u32, u64)>, _select: Option<&Pattern>) ->
 #[inline(always)]
 pub(crate) fn share_arc<T: Send + Sync + 'static>(
     _site: &'static Site,
+    _caller: &'static Location<'static>,
     _value: &Arc<T>,
     _trace: Option<TraceFn>,
     _debug: Option<DebugFn>,
@@ -66,6 +67,7 @@ pub(crate) fn share_arc<T: Send + Sync + 'static>(
 #[inline(always)]
 pub(crate) fn share_rc<T: 'static>(
     _site: &'static Site,
+    _caller: &'static Location<'static>,
     _value: &Rc<T>,
     _trace: Option<TraceFn>,
     _debug: Option<DebugFn>,

@@ -15,5 +15,6 @@ mod races;
 mod readme;
 mod report;
 mod shared;
+mod sites;
 mod threads;
 mod values;

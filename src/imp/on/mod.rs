@@ -64,7 +64,8 @@ impl std::panic::RefUnwindSafe for Token {}
 
 impl Token {
     #[inline]
-    pub(crate) fn new<T: ?Sized + 'static>(site: &'static Site) -> Token {
+    pub(crate) fn new<T: ?Sized + 'static>(site: &'static Site, caller: &'static Location<'static>) -> Token {
+        let site = site_of(site, caller);
         Token::from(thread::register(entry_at::<T>(site), site))
     }
 
@@ -76,12 +77,8 @@ impl Token {
 
     #[inline(never)]
     pub(crate) fn at<T: ?Sized + 'static>(caller: &'static Location<'static>) -> Token {
-        let key = (caller.file(), caller.line(), caller.column());
-        let site: &'static Site = *registry()
-            .caller_sites
-            .entry(key)
-            .or_insert_with(|| Box::leak(Box::new(Site::new("", caller.file(), caller.line(), caller.column()))));
-        Token::new::<T>(site)
+        let site = interned_site(caller);
+        Token::from(thread::register(entry_at::<T>(site), site))
     }
 
     #[inline]
@@ -111,13 +108,58 @@ impl Drop for Token {
     }
 }
 
+/// The site to record for an instance registered at `site` by a call whose
+/// `Location::caller()` is `caller`: `site` itself, unless `track!` is inside
+/// a `#[track_caller]` constructor, whose caller is then the site.
+#[inline]
+fn site_of(site: &'static Site, caller: &'static Location<'static>) -> &'static Site {
+    if std::ptr::eq(site.own.load(std::sync::atomic::Ordering::Relaxed), caller) {
+        site
+    } else {
+        caller_site(site, caller)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn caller_site(site: &'static Site, caller: &'static Location<'static>) -> &'static Site {
+    use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+    if caller.line() == site.line && caller.column() == site.column && caller.file() == site.file {
+        // This `track!` itself: remembered for the pointer comparison.
+        site.own.store(caller as *const Location<'static> as *mut Location<'static>, Relaxed);
+        return site;
+    }
+    let last = site.caller.load(Acquire);
+    // SAFETY: the cache holds null or a pointer from a `&'static Site`.
+    if let Some(last) = unsafe { last.as_ref() } {
+        if last.line == caller.line() && last.column == caller.column() && last.file == caller.file() {
+            return last;
+        }
+    }
+    let interned = interned_site(caller);
+    site.caller.store(interned as *const Site as *mut Site, Release);
+    interned
+}
+
+/// One leaked `Site` per caller location, shared by `Tracked::new` and
+/// `#[track_caller]` constructors. The caller's module is not known.
+fn interned_site(caller: &'static Location<'static>) -> &'static Site {
+    let key = (caller.file(), caller.line(), caller.column());
+    *registry()
+        .caller_sites
+        .entry(key)
+        .or_insert_with(|| Box::leak(Box::new(Site::new("", caller.file(), caller.line(), caller.column()))))
+}
+
 /// `track!(&arc)`.
 pub(crate) fn share_arc<T: Send + Sync + 'static>(
     site: &'static Site,
+    caller: &'static Location<'static>,
     value: &Arc<T>,
     trace: Option<TraceFn>,
     debug: Option<DebugFn>,
 ) {
+    let site = site_of(site, caller);
     let entry = entry_at::<T>(site);
     if let Some(trace) = trace {
         entry.trace.get_or_init(|| trace);
@@ -129,7 +171,14 @@ pub(crate) fn share_arc<T: Send + Sync + 'static>(
 }
 
 /// `track!(&rc)`.
-pub(crate) fn share_rc<T: 'static>(site: &'static Site, value: &Rc<T>, trace: Option<TraceFn>, debug: Option<DebugFn>) {
+pub(crate) fn share_rc<T: 'static>(
+    site: &'static Site,
+    caller: &'static Location<'static>,
+    value: &Rc<T>,
+    trace: Option<TraceFn>,
+    debug: Option<DebugFn>,
+) {
+    let site = site_of(site, caller);
     let entry = entry_at::<T>(site);
     if let Some(trace) = trace {
         entry.trace.get_or_init(|| trace);
