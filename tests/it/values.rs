@@ -92,3 +92,40 @@ fn multi_line_debug_and_control_characters_cannot_break_the_report_layout() {
     assert!(lines[2].ends_with(r#"[\n    "roses",\n    "violets",\n]\n\u{1b}[2J\r"#), "{text}");
     assert!(!text.contains('\u{1b}') && !text.contains('\r'));
 }
+
+#[test]
+fn tracking_the_same_value_twice_counts_it_once() {
+    #[derive(Debug)]
+    struct TwiceArc;
+    #[derive(Debug)]
+    struct TwiceRc;
+    let a = Arc::new(TwiceArc);
+    track!(&a);
+    track!(&a);
+    let a2 = Arc::clone(&a);
+    track!(&a2); // another handle to the same value
+    let other = Arc::new(TwiceArc);
+    track!(&other);
+    let r = Rc::new(TwiceRc);
+    track!(&r);
+    track!(&r);
+    let text = report("TwiceArc TwiceRc");
+    if !instrack::ENABLED {
+        return;
+    }
+    let n = instrack::counts::<TwiceArc>();
+    assert_eq!((n.live, n.total, n.peak), (2, 2, 2));
+    let n = instrack::counts::<TwiceRc>();
+    assert_eq!((n.live, n.total, n.peak), (1, 1, 1));
+    assert_eq!(instrack::live::<TwiceArc>().len(), 2);
+    assert_eq!(instrack::live_rc::<TwiceRc>().len(), 1);
+    assert_eq!(text.lines().filter(|l| l.starts_with("    #")).count(), 3, "{text}");
+    assert_eq!(instrack::snapshot().counts("TwiceArc").live, 2);
+    drop((a, a2));
+    assert_eq!(instrack::counts::<TwiceArc>().live, 1);
+    // Once dropped, a new value at the same address is a new instance.
+    let again = Arc::new(TwiceArc);
+    track!(&again);
+    assert_eq!(instrack::counts::<TwiceArc>().live, 2);
+    drop((other, again, r));
+}

@@ -20,6 +20,8 @@ use std::sync::{self as sync, Arc};
 pub(super) trait WeakRef: Clone {
     type Strong;
     fn alive(&self) -> bool;
+    /// The address of the value, as `Edges` reports it.
+    fn addr(&self) -> *const ();
     fn upgrade(&self) -> Option<Self::Strong>;
 }
 
@@ -31,6 +33,9 @@ impl WeakRef for ArcWeak {
     fn alive(&self) -> bool {
         self.strong_count() > 0
     }
+    fn addr(&self) -> *const () {
+        self.as_ptr() as *const ()
+    }
     fn upgrade(&self) -> Option<Self::Strong> {
         sync::Weak::upgrade(self)
     }
@@ -40,6 +45,9 @@ impl WeakRef for RcWeak {
     type Strong = Rc<dyn Any>;
     fn alive(&self) -> bool {
         self.strong_count() > 0
+    }
+    fn addr(&self) -> *const () {
+        self.as_ptr() as *const ()
     }
     fn upgrade(&self) -> Option<Self::Strong> {
         rc::Weak::upgrade(self)
@@ -104,6 +112,11 @@ impl<W: WeakRef> WeakList<W> {
         self.entries.len()
     }
 
+    /// Whether a live entry refers to the value at `addr`.
+    fn holds(&self, addr: *const ()) -> bool {
+        self.entries.iter().any(|h| h.weak.alive() && std::ptr::eq(h.weak.addr(), addr))
+    }
+
     pub(super) fn live(&self) -> usize {
         self.entries.iter().filter(|h| h.weak.alive()).count()
     }
@@ -127,6 +140,16 @@ thread_local! {
 }
 
 pub(super) fn register_arc<T: Send + Sync + 'static>(entry: &'static TypeEntry, site: &'static Site, value: &Arc<T>) {
+    // Tracking the same value twice keeps one instance. Only a value that
+    // already has a weak reference can be tracked; the lists are searched
+    // only then. (Two threads tracking one value at the same instant may
+    // both list it.)
+    if Arc::weak_count(value) > 0 {
+        let addr = Arc::as_ptr(value) as *const ();
+        if entry.cells().any(|cell| cell.arcs.lock().holds(addr)) {
+            return;
+        }
+    }
     let created = super::clock::ticks();
     let weak: ArcWeak = Arc::downgrade(value) as sync::Weak<T> as ArcWeak;
     let grown = as_writer(entry, |cell, id, thread| {
@@ -139,6 +162,10 @@ pub(super) fn register_arc<T: Send + Sync + 'static>(entry: &'static TypeEntry, 
 }
 
 pub(super) fn register_rc<T: 'static>(entry: &'static TypeEntry, site: &'static Site, value: &Rc<T>) {
+    // Tracking the same value twice keeps one instance (see `register_arc`).
+    if Rc::weak_count(value) > 0 && with_rcs(entry, |l| l.holds(Rc::as_ptr(value) as *const ())) == Some(true) {
+        return;
+    }
     let created = super::clock::ticks();
     let weak: RcWeak = Rc::downgrade(value) as rc::Weak<T> as RcWeak;
     let held = as_writer(entry, |cell, id, thread| {
