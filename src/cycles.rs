@@ -15,6 +15,7 @@ use crate::trace::Edges;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::{self, Write as _};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::OnceLock;
 
 /// A live shared instance held for the analysis. Its `value` keeps it alive
 /// until the analysis is done; dropping it may run the instance's `Drop`.
@@ -580,7 +581,7 @@ impl Graph {
     fn node(&self, i: usize, with_debug: bool) -> RefNode {
         let mut instance = self.held[i].instance.clone();
         if with_debug {
-            instance.debug = self.held[i].value.debug().map(String::into_boxed_str);
+            instance.debug = OnceLock::from(self.held[i].value.debug().map(String::into_boxed_str));
         }
         RefNode { instance, strong: self.held[i].strong, outside: self.outside[i], note: self.notes[i].clone() }
     }

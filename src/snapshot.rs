@@ -6,7 +6,7 @@ use crate::pattern::{short_generics, Pattern};
 use crate::site::Site;
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How many instances of one type exist, have existed, and existed at most at once.
@@ -66,7 +66,11 @@ pub struct Instance {
     pub(crate) site: &'static Site,
     pub(crate) thread: Arc<str>,
     pub(crate) age: Duration,
-    pub(crate) debug: Option<Box<str>>,
+    /// Where the value is registered, to format it when asked: never a
+    /// strong reference, so a snapshot keeps no value alive.
+    pub(crate) value: Option<crate::imp::ValueRef>,
+    /// Its `Debug` text, formatted on first request.
+    pub(crate) debug: OnceLock<Option<Box<str>>>,
 }
 
 impl Instance {
@@ -100,10 +104,40 @@ impl Instance {
         self.age
     }
     /// The instance's `Debug` text, for instances tracked through `Arc` or
-    /// `Rc` (`track!(&value)`); cut to 200 characters with `…`. A `Debug` that
-    /// panicked gives `<Debug panicked: message>`. `None` for `Tracked` fields.
+    /// `Rc` (`track!(&value)`) whose type implements `Debug`: on one line, at
+    /// most 200 characters (a longer text shows the value's top level, what
+    /// is nested elided as `…`). A `Debug` that panicked gives
+    /// `<Debug panicked: message>`.
+    ///
+    /// Formatted on the first call, from the live value: snapshots and
+    /// reports run `Debug` only for the values they print or a program asks
+    /// for, and a snapshot keeps no value alive. `None` for `Tracked` fields,
+    /// for a value dropped since the snapshot was taken, and for an `Rc` asked
+    /// about on another thread than the one that tracked it.
+    ///
+    /// # Locking behaviour
+    /// Runs the value's `Debug` (and, if the snapshot's holder was its last
+    /// owner meanwhile, its `Drop`) with no lock of instrack's held.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::{Arc, OnceLock};
+    ///
+    /// #[derive(Debug)]
+    /// struct Config { name: &'static str }
+    ///
+    /// let config = Arc::new(Config { name: "prod" });
+    /// instrack::track!(&config);
+    /// let snap = instrack::snapshot().narrow("Config");
+    /// if let Some(instance) = snap.instances().next() {
+    ///     assert_eq!(instance.debug(), Some(r#"Config { name: "prod" }"#));
+    /// }
+    /// drop(config);
+    /// ```
     pub fn debug(&self) -> Option<&str> {
-        self.debug.as_deref()
+        self.debug
+            .get_or_init(|| self.value.as_ref().and_then(crate::imp::debug_text_of).map(String::into_boxed_str))
+            .as_deref()
     }
 }
 
@@ -326,7 +360,7 @@ impl fmt::Display for Snapshot {
             let site_width = sites.iter().map(|s| s.chars().count()).max().unwrap_or(0);
             for (i, site) in shown.iter().zip(&sites) {
                 write!(f, "    #{:<id_width$}  {site:<site_width$}  thread {}  age {}", i.id, i.thread, Age(i.age))?;
-                match &i.debug {
+                match i.debug() {
                     Some(debug) => writeln!(f, "  {debug}")?,
                     None => writeln!(f)?,
                 }

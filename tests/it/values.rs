@@ -62,11 +62,12 @@ fn a_cyclic_value_reads_as_its_top_level_on_one_short_line() {
     window.children.borrow_mut().push(ok.clone());
     let text = report("CyclicWidget");
     let snap = instrack::snapshot().narrow("CyclicWidget");
+    let shown: Vec<Option<String>> = snap.instances().map(|i| i.debug().map(str::to_owned)).collect();
     window.children.borrow_mut().clear(); // break the cycle: this test leaks nothing
     if !instrack::ENABLED {
         return;
     }
-    let shown: Vec<&str> = snap.instances().map(|i| i.debug().unwrap()).collect();
+    let shown: Vec<&str> = shown.iter().map(|d| d.as_deref().unwrap()).collect();
     assert_eq!(shown, [r#"CyclicWidget { name: "window", … }"#, r#"CyclicWidget { name: "ok", … }"#]);
     for line in text.lines().filter(|l| l.starts_with("    #")) {
         assert!(line.ends_with(" … }"), "{line}");
@@ -128,4 +129,65 @@ fn tracking_the_same_value_twice_counts_it_once() {
     track!(&again);
     assert_eq!(instrack::counts::<TwiceArc>().live, 2);
     drop((other, again, r));
+}
+
+#[test]
+fn snapshots_format_only_the_values_printed_or_asked_for_and_keep_none_alive() {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    static FORMATTED: AtomicUsize = AtomicUsize::new(0);
+    struct Counted(usize);
+    impl std::fmt::Debug for Counted {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            FORMATTED.fetch_add(1, Relaxed);
+            write!(f, "Counted({})", self.0)
+        }
+    }
+    let values: Vec<Arc<Counted>> = (0..100).map(|i| Arc::new(Counted(i))).collect();
+    for v in &values {
+        track!(v);
+    }
+    let snap = instrack::snapshot();
+    let narrowed = snap.narrow("Counted");
+    let diff = instrack::snapshot().diff(&snap).to_string();
+    assert_eq!(FORMATTED.load(Relaxed), 0, "snapshots and diffs format nothing: {diff}");
+    let text = report("Counted");
+    if !instrack::ENABLED {
+        return;
+    }
+    assert_eq!(FORMATTED.load(Relaxed), 20, "the report prints 20 of 100");
+    assert!(text.contains("… and 80 more"), "{text}");
+    let third = narrowed.instances().nth(2).unwrap();
+    assert_eq!(third.debug(), Some("Counted(2)"));
+    assert_eq!(third.debug(), Some("Counted(2)"), "formatted once, then kept");
+    assert_eq!(FORMATTED.load(Relaxed), 21);
+    // The snapshot holds no value: dropping the values frees them, and a
+    // value gone before it was asked about has no text.
+    let watch = instrack::expect_dropped(&values[5]);
+    drop(values);
+    watch.assert_dropped();
+    assert_eq!(narrowed.instances().nth(5).unwrap().debug(), None);
+    assert_eq!(FORMATTED.load(Relaxed), 21);
+}
+
+#[test]
+fn an_rc_is_formatted_on_its_own_thread_only_and_snapshots_stay_send() {
+    fn is_send<T: Send>(_: &T) {}
+    #[derive(Debug)]
+    struct LocalThing(#[allow(dead_code)] u8);
+    let local = Rc::new(LocalThing(9));
+    track!(&local);
+    let snap = instrack::snapshot().narrow("LocalThing");
+    is_send(&snap);
+    let elsewhere =
+        std::thread::spawn(move || snap.instances().map(|i| i.debug().map(str::to_owned)).collect::<Vec<_>>())
+            .join()
+            .unwrap();
+    let here: Vec<Option<String>> =
+        instrack::snapshot().narrow("LocalThing").instances().map(|i| i.debug().map(str::to_owned)).collect();
+    if !instrack::ENABLED {
+        return;
+    }
+    assert_eq!(elsewhere, [None]);
+    assert_eq!(here, [Some("LocalThing(9)".to_owned())]);
+    drop(local);
 }

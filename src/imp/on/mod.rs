@@ -37,7 +37,9 @@ mod thread;
 mod weak_list;
 
 #[allow(unused_imports)] // `all_counts` is for the sampler
-pub(crate) use query::{all_counts, checkpoint, collect_graph, counts, live_arcs, live_rcs, owners, snapshot};
+pub(crate) use query::{
+    all_counts, checkpoint, collect_graph, counts, debug_text_of, live_arcs, live_rcs, owners, snapshot, ValueRef,
+};
 
 use crate::shared::{DebugFn, TraceFn};
 use crate::site::Site;

@@ -104,18 +104,63 @@ pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> S
     let live = LiveWeaks::of(&entries, &wanted);
     // A leak check counts only real owners: another thread's query holding
     // a temporary reference to a value this thread dropped must not count.
-    let shared = match since {
-        Some(_) => live.owned().upgrade(),
-        None => live.upgrade(),
+    let live = match since {
+        Some(_) => live.owned(),
+        None => live,
     };
+    // No value is upgraded or formatted here: each `Instance` remembers where
+    // its value is registered, and `Instance::debug` formats it when asked.
     let instance = instance_builder(r);
-    let mut instances = Vec::with_capacity(records.len() + shared.len());
+    let mut instances = Vec::with_capacity(records.len() + live.arcs.len() + live.rcs.len());
     instances.extend(records.iter().map(|r| instance(r.entry, r.stamp(), None)));
-    instances.extend(shared.iter().map(|s| instance(s.entry, s.stamp, s.debug_text())));
-    let snapshot = Snapshot::new(true, types, instances);
-    // Last: this may drop the last owner of an instance and run its `Drop`.
-    drop(shared);
-    snapshot
+    instances.extend(
+        live.arcs.into_iter().map(|(e, stamp, w)| instance(e, stamp, Some(ValueRef(Registered::Arc(e, stamp, w))))),
+    );
+    instances
+        .extend(live.rcs.into_iter().map(|(e, stamp, _)| instance(e, stamp, Some(ValueRef(Registered::Rc(e, stamp))))));
+    Snapshot::new(true, types, instances)
+}
+
+/// Where a snapshot's shared instance is registered, for `Instance::debug`:
+/// a weak reference for an `Arc`; for an `Rc`, which cannot leave its thread
+/// (and a `Snapshot` is `Send`), its id, to find it again in its thread's list.
+#[derive(Clone)]
+pub(crate) struct ValueRef(Registered);
+
+#[derive(Clone)]
+enum Registered {
+    Arc(&'static TypeEntry, Stamp, ArcWeak),
+    Rc(&'static TypeEntry, Stamp),
+}
+
+impl std::fmt::Debug for ValueRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.0 {
+            Registered::Arc(..) => "Arc",
+            Registered::Rc(..) => "Rc",
+        })
+    }
+}
+
+/// The `Debug` text of a registered value, if it is still alive (and, for an
+/// `Rc`, on this thread). The temporary strong reference is entered in the
+/// ledger like any query's, and dropped with no lock held.
+pub(crate) fn debug_text_of(value: &ValueRef) -> Option<String> {
+    let live = match &value.0 {
+        Registered::Arc(entry, stamp, weak) => {
+            entry.debug.get()?;
+            LiveWeaks { arcs: vec![(*entry, *stamp, weak.clone())], rcs: Vec::new() }
+        }
+        Registered::Rc(entry, stamp) => {
+            entry.debug.get()?;
+            let weak = with_rcs(entry, |l| l.weak_of(stamp.id)).flatten()?;
+            LiveWeaks { arcs: Vec::new(), rcs: vec![(*entry, *stamp, weak)] }
+        }
+    };
+    let taken = live.upgrade();
+    let text = taken.first().and_then(TemporaryRef::debug_text);
+    drop(taken); // may be the last owner: runs its `Drop`, with no lock held
+    text
 }
 
 /// The temporary strong references instrack's queries hold, by address:
@@ -303,17 +348,18 @@ impl LiveWeaks {
 /// Builds `Instance`s from stamps: the one place an `Instance` is made. Made
 /// after the records are read, so that every thread a record names is in the
 /// copied table.
-fn instance_builder(r: &Registry) -> impl Fn(&'static TypeEntry, Stamp, Option<String>) -> Instance {
+fn instance_builder(r: &Registry) -> impl Fn(&'static TypeEntry, Stamp, Option<ValueRef>) -> Instance {
     let threads: Vec<Arc<str>> = lock(&r.threads).clone();
     let age = Epoch::now().ager(r.epoch);
-    move |entry, stamp, debug| Instance {
+    move |entry, stamp, value| Instance {
         id: stamp.id,
         type_key: entry.index as u32,
         type_name: entry.name,
         site: stamp.site,
         thread: threads.get(stamp.thread as usize).cloned().unwrap_or_else(|| Arc::from("?")),
         age: age(stamp.created),
-        debug: debug.map(String::into_boxed_str),
+        value,
+        debug: std::sync::OnceLock::new(),
     }
 }
 

@@ -112,6 +112,11 @@ impl<W: WeakRef> WeakList<W> {
         self.entries.len()
     }
 
+    /// The weak reference of the live entry with this id.
+    pub(super) fn weak_of(&self, id: u64) -> Option<W> {
+        self.entries.iter().find(|h| h.stamp.id == id && h.weak.alive()).map(|h| h.weak.clone())
+    }
+
     /// Whether a live entry refers to the value at `addr`.
     fn holds(&self, addr: *const ()) -> bool {
         self.entries.iter().any(|h| h.weak.alive() && std::ptr::eq(h.weak.addr(), addr))
