@@ -35,6 +35,33 @@ pub(crate) trait HeldValue {
 }
 
 /// One tracked instance in the reference graph.
+///
+/// # Examples
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+///
+/// #[derive(Debug)]
+/// struct Peer { name: &'static str, other: RefCell<Option<Rc<Peer>>> }
+/// impl instrack::Trace for Peer {
+///     fn trace(&self, edges: &mut instrack::Edges<'_>) { edges.trace(&self.other) }
+/// }
+///
+/// let a = Rc::new(Peer { name: "a", other: RefCell::new(None) });
+/// let b = Rc::new(Peer { name: "b", other: RefCell::new(Some(a.clone())) });
+/// *a.other.borrow_mut() = Some(b.clone());
+/// instrack::track!(&a);
+/// instrack::track!(&b);
+/// drop((a, b));
+/// for cycle in instrack::find_cycles() {
+///     for node in cycle.members() {
+///         assert_eq!(node.strong_count(), 1); // held by the other peer only
+///         assert_eq!(node.outside_owners(), 0);
+///         assert!(node.note().is_none());
+///         println!("{node}");
+///     }
+/// }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefNode {
@@ -83,6 +110,31 @@ impl fmt::Display for RefNode {
 
 /// A group of tracked instances kept alive only by references among
 /// themselves, and what it keeps alive beneath it. See [`find_cycles`].
+///
+/// # Examples
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+///
+/// #[derive(Debug)]
+/// struct Peer { name: &'static str, other: RefCell<Option<Rc<Peer>>> }
+/// impl instrack::Trace for Peer {
+///     fn trace(&self, edges: &mut instrack::Edges<'_>) { edges.trace(&self.other) }
+/// }
+///
+/// let a = Rc::new(Peer { name: "a", other: RefCell::new(None) });
+/// let b = Rc::new(Peer { name: "b", other: RefCell::new(Some(a.clone())) });
+/// *a.other.borrow_mut() = Some(b.clone());
+/// instrack::track!(&a);
+/// instrack::track!(&b);
+/// drop((a, b));
+/// for cycle in instrack::find_cycles() {
+///     assert_eq!(cycle.members().len(), 2);
+///     assert_eq!(cycle.edges().len(), 2);
+///     assert!(cycle.kept_alive().is_empty());
+///     assert!(cycle.to_dot().starts_with("digraph"));
+/// }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Cycle {
     members: Vec<RefNode>,
@@ -147,6 +199,32 @@ impl fmt::Display for Cycle {
 
 /// Why an instance is alive: the chain of tracked holders from it back to
 /// one with an owner outside the traced graph. See [`why_alive`].
+///
+/// # Examples
+/// ```
+/// use std::sync::{Arc, Mutex};
+///
+/// #[derive(Debug)]
+/// struct Cache { entries: Mutex<Vec<Arc<Entry>>> }
+/// #[derive(Debug)]
+/// struct Entry(u32);
+/// impl instrack::Trace for Cache {
+///     fn trace(&self, edges: &mut instrack::Edges<'_>) { edges.trace(&self.entries) }
+/// }
+///
+/// let cache = Arc::new(Cache { entries: Mutex::new(Vec::new()) });
+/// instrack::track!(&cache);
+/// let entry = Arc::new(Entry(7));
+/// instrack::track!(&entry);
+/// cache.entries.lock().unwrap().push(entry.clone());
+/// let id = instrack::snapshot().narrow("Entry").instances().next().map(|i| i.id());
+/// drop(entry);
+/// if let Some(why) = id.and_then(instrack::why_alive) {
+///     assert!(!why.is_leaked()); // `cache` is owned by this function
+///     assert_eq!(why.chain().len(), 2); // the entry, held by the cache
+///     println!("{why}");
+/// }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Retention {
     chain: Vec<RefNode>,
@@ -365,6 +443,23 @@ pub fn why_alive(id: u64) -> Option<Retention> {
 /// and instances with outside owners say how many. See [`report`](crate::report)
 /// for the pattern language; an empty pattern gives a graph whose label says
 /// what to write. An empty graph when tracking is compiled out.
+///
+/// # Examples
+/// ```
+/// use std::rc::Rc;
+///
+/// #[derive(Debug)]
+/// struct Leaf;
+/// impl instrack::Trace for Leaf {
+///     fn trace(&self, _: &mut instrack::Edges<'_>) {}
+/// }
+///
+/// let leaf = Rc::new(Leaf);
+/// instrack::track!(&leaf);
+/// let dot = instrack::graph_dot("Leaf");
+/// assert!(dot.starts_with("digraph"));
+/// std::fs::write(std::env::temp_dir().join("leaves.dot"), &dot).unwrap(); // then: dot -Tsvg leaves.dot
+/// ```
 pub fn graph_dot(pattern: &str) -> String {
     if !crate::ENABLED {
         return "digraph \"instrack\" {\n    label=\"instrack: tracking is compiled out of this build\";\n}\n"

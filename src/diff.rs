@@ -7,6 +7,20 @@ use std::fmt;
 use std::time::Duration;
 
 /// The change of one type between two snapshots.
+///
+/// # Examples
+/// ```
+/// struct Msg { _t: instrack::Tracked<Self> }
+///
+/// let before = instrack::snapshot();
+/// let kept = Msg { _t: instrack::track!() };
+/// drop(Msg { _t: instrack::track!() });
+/// let diff = instrack::snapshot().diff(&before);
+/// if let Some(t) = diff.types().find(|t| t.name.ends_with("::Msg")) {
+///     assert_eq!((t.created, t.dropped, t.net, t.live), (2, 1, 1, 1));
+/// }
+/// # drop(kept);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TypeDiff {
@@ -23,6 +37,21 @@ pub struct TypeDiff {
 }
 
 /// What changed between an earlier snapshot and a later one; see [`Snapshot::diff`].
+///
+/// Its `Display` is the comparison table and the new instances grouped by site.
+///
+/// # Examples
+/// ```
+/// struct Tile { _t: instrack::Tracked<Self> }
+///
+/// let before = instrack::snapshot();
+/// let tiles: Vec<Tile> = (0..3).map(|_| Tile { _t: instrack::track!() }).collect();
+/// let diff = instrack::snapshot().diff(&before);
+/// println!("{diff}");
+/// assert!(!diff.swapped());
+/// let new_tiles = diff.new_instances().filter(|i| i.type_name().ends_with("::Tile")).count();
+/// assert_eq!(new_tiles, if instrack::ENABLED { tiles.len() } else { 0 });
+/// ```
 #[derive(Clone, Debug)]
 pub struct Diff {
     enabled: bool,

@@ -36,6 +36,17 @@ pub struct Checkpoint {
 }
 
 /// Takes a [`Checkpoint`] on the current thread.
+///
+/// # Examples
+/// ```
+/// struct Socket { _t: instrack::Tracked<Self> }
+///
+/// let cp = instrack::checkpoint();
+/// let open = Socket { _t: instrack::track!() };
+/// assert_eq!(cp.survivors().len(), if instrack::ENABLED { 1 } else { 0 });
+/// drop(open);
+/// cp.assert_no_survivors();
+/// ```
 pub fn checkpoint() -> Checkpoint {
     Checkpoint { since: imp::checkpoint() }
 }
@@ -175,6 +186,17 @@ pub fn expect_dropped<P: Watch>(value: &P) -> DropExpectation<P::Weak> {
 }
 
 /// A watch on a value that should be dropped; see [`expect_dropped`].
+///
+/// # Examples
+/// ```
+/// use std::rc::Rc;
+///
+/// let page = Rc::new([0u8; 64]);
+/// let watch: instrack::DropExpectation<std::rc::Weak<[u8; 64]>> = instrack::expect_dropped(&page);
+/// assert_eq!(watch.strong_count(), 1);
+/// drop(page);
+/// assert!(watch.is_dropped());
+/// ```
 #[derive(Debug)]
 pub struct DropExpectation<W> {
     weak: W,
@@ -215,6 +237,15 @@ impl<W: WeakCount> DropExpectation<W> {
 }
 
 /// Values [`expect_dropped`] can watch: `Arc<T>` and `Rc<T>`. Sealed.
+///
+/// # Examples
+/// ```
+/// fn watch_it<P: instrack::Watch>(value: &P) -> instrack::DropExpectation<P::Weak> {
+///     instrack::expect_dropped(value)
+/// }
+/// let shared = std::sync::Arc::new(5);
+/// assert!(!watch_it(&shared).is_dropped());
+/// ```
 pub trait Watch: sealed::Sealed {
     /// The weak reference kept by the watch.
     type Weak: WeakCount;
@@ -225,6 +256,15 @@ pub trait Watch: sealed::Sealed {
 }
 
 /// Weak references a [`DropExpectation`] can hold. Sealed.
+///
+/// # Examples
+/// ```
+/// fn still_owned<W: instrack::WeakCount>(watch: &instrack::DropExpectation<W>) -> usize {
+///     watch.strong_count()
+/// }
+/// let shared = std::rc::Rc::new("x");
+/// assert_eq!(still_owned(&instrack::expect_dropped(&shared)), 1);
+/// ```
 pub trait WeakCount: sealed::Sealed {
     #[doc(hidden)]
     fn __strong_count(&self) -> usize;

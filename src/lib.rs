@@ -176,6 +176,15 @@ pub use tracked::Tracked;
 /// Whether tracking is compiled into this build: `true` when instrack is built
 /// with `debug_assertions` or its `tracking` feature. See "Configuration" in
 /// the crate docs.
+///
+/// # Examples
+/// ```
+/// // Checks that hold only when tracking is on, in tests that run in every mode:
+/// struct Job { _t: instrack::Tracked<Self> }
+/// let _job = Job { _t: instrack::track!() };
+/// let expected = if instrack::ENABLED { 1 } else { 0 };
+/// assert_eq!(instrack::counts::<Job>().live, expected);
+/// ```
 pub const ENABLED: bool = imp::ENABLED;
 
 /// Registers a tracked instance: `track!()` for a [`Tracked<T>`] field,
@@ -320,6 +329,24 @@ pub fn live<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
 /// The live `Rc<T>` instances that this thread registered with
 /// `track!(&rc)`, oldest first. Other threads' `Rc`s are not visible: an
 /// `Rc` cannot be touched outside its thread. Empty when tracking is compiled out.
+///
+/// # Examples
+/// ```
+/// use std::rc::Rc;
+///
+/// #[derive(Debug)]
+/// struct Node { name: &'static str }
+///
+/// let a = Rc::new(Node { name: "a" });
+/// instrack::track!(&a);
+/// let live = instrack::live_rc::<Node>();
+/// if instrack::ENABLED {
+///     assert_eq!(live.len(), 1);
+///     assert_eq!(live[0].name, "a");
+/// }
+/// let on_another_thread = std::thread::spawn(|| instrack::live_rc::<Node>().len()).join().unwrap();
+/// assert_eq!(on_another_thread, 0);
+/// ```
 pub fn live_rc<T: 'static>() -> Vec<Rc<T>> {
     imp::live_rcs()
 }
@@ -332,7 +359,24 @@ pub fn live_rc<T: 'static>() -> Vec<Rc<T>> {
 /// # Locking behaviour
 /// Holds internal locks only to copy lists of pointers; reads the instance
 /// records without stopping other threads, so each count and each record is
-/// exact for some moment during the call.
+/// exact for some moment during the call. Formats no value: see
+/// [`Instance::debug`].
+///
+/// # Examples
+/// ```
+/// #[derive(Debug)]
+/// struct Tab { _t: instrack::Tracked<Self> }
+///
+/// let _tabs = [Tab { _t: instrack::track!() }, Tab { _t: instrack::track!() }];
+/// let snap = instrack::snapshot();
+/// let tabs = snap.types().find(|t| t.name().ends_with("::Tab"));
+/// if instrack::ENABLED {
+///     assert_eq!(tabs.unwrap().counts().live, 2);
+///     assert_eq!(snap.narrow("Tab").instances().count(), 2);
+/// } else {
+///     assert!(tabs.is_none());
+/// }
+/// ```
 pub fn snapshot() -> Snapshot {
     if !ENABLED {
         return Snapshot::empty();

@@ -37,6 +37,18 @@ pub struct Counts {
 }
 
 /// The counts of one tracked type, as a [`Snapshot`] holds them.
+///
+/// # Examples
+/// ```
+/// struct Frame { _t: instrack::Tracked<Self> }
+///
+/// let frames: Vec<Frame> = (0..4).map(|_| Frame { _t: instrack::track!() }).collect();
+/// drop(frames);
+/// for t in instrack::snapshot().narrow("Frame").types() {
+///     assert!(t.name().ends_with("::Frame"));
+///     assert_eq!((t.counts().live, t.counts().total), (0, 4));
+/// }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TypeCounts {
@@ -57,6 +69,20 @@ impl TypeCounts {
 }
 
 /// One live tracked instance: what was recorded when it was made.
+///
+/// # Examples
+/// ```
+/// struct Upload { _t: instrack::Tracked<Self> }
+///
+/// let upload = Upload { _t: instrack::track!() }; let made_at = line!();
+/// let snap = instrack::snapshot().narrow("Upload");
+/// if let Some(i) = snap.instances().next() {
+///     assert_eq!(Some(i.id()), upload._t.id());
+///     assert_eq!((i.file(), i.line()), (file!(), made_at));
+///     assert!(i.type_name().ends_with("::Upload"));
+///     println!("{i}"); // #12  src/main.rs:4  thread main  age 35µs
+/// }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Instance {
@@ -473,6 +499,16 @@ impl fmt::Display for SiteGroup {
 }
 
 /// A snapshot's live instances grouped by creation site; see [`Snapshot::by_site`].
+///
+/// # Examples
+/// ```
+/// struct Toast { _t: instrack::Tracked<Self> }
+///
+/// let _toasts: Vec<Toast> = (0..2).map(|_| Toast { _t: instrack::track!() }).collect();
+/// let by_site = instrack::snapshot().narrow("Toast").by_site();
+/// println!("{by_site}");
+/// assert_eq!(by_site.groups().map(|g| g.count()).sum::<usize>(), if instrack::ENABLED { 2 } else { 0 });
+/// ```
 #[derive(Clone, Debug)]
 pub struct BySite {
     /// The snapshot without its lists: what the text's first line needs.

@@ -36,6 +36,25 @@ pub trait Trace {
 }
 
 /// Collects the references a [`Trace`] implementation reports.
+///
+/// # Examples
+/// ```
+/// use std::rc::Rc;
+/// use std::sync::{Arc, Mutex};
+///
+/// struct Session { user: Arc<String>, history: Rc<Vec<u8>>, pending: Mutex<Vec<Arc<String>>> }
+///
+/// impl instrack::Trace for Session {
+///     fn trace(&self, edges: &mut instrack::Edges<'_>) {
+///         edges.arc(&self.user);       // one strong reference, through an Arc
+///         edges.rc(&self.history);     // one through an Rc
+///         match self.pending.try_lock() {
+///             Ok(pending) => edges.trace(&*pending), // fields that implement Trace
+///             Err(_) => edges.untraced("pending is locked"),
+///         }
+///     }
+/// }
+/// ```
 #[derive(Debug)]
 pub struct Edges<'a> {
     pub(crate) targets: &'a mut Vec<usize>,
