@@ -11,6 +11,7 @@
 //!
 //! | module | what it holds |
 //! |---|---|
+//! | [`token`] | `Token`, the handle in each `Tracked`: its slot |
 //! | [`slot`] | the record of a `Tracked` instance and its seqlock |
 //! | [`spin_lock`] | the lock of each cell's `Arc` list |
 //! | [`counters`] | per-thread counter cells, their two-pass sums, the peak |
@@ -25,91 +26,36 @@
 /// See [`crate::ENABLED`].
 pub(crate) const ENABLED: bool = true;
 
+// The crate denies `unsafe_code`; these modules need it, and each block
+// says why it is sound (see "Safety and correctness" in the crate docs).
+#[allow(unsafe_code)] // rdtsc
 mod clock;
 mod counters;
 mod debug_text;
 mod query;
+#[allow(unsafe_code)] // &'static TypeEntry through AtomicPtr
 mod registry;
+#[allow(unsafe_code)] // &'static pointers read under the seqlock
 mod slot;
+#[allow(unsafe_code)] // the value behind the lock
 mod spin_lock;
+#[allow(unsafe_code)] // UnsafeCell with loom's API
 mod sync;
 mod thread;
+#[allow(unsafe_code)] // Send/Sync of the slot pointer
+mod token;
 mod weak_list;
 
 #[allow(unused_imports)] // `all_counts` is for the sampler
 pub(crate) use query::{all_counts, checkpoint, collect_graph, counts, live_arcs, live_rcs, owners, snapshot};
 
+pub(crate) use token::Token;
+
 use crate::shared::TraceFn;
 use crate::site::Site;
-use registry::{entry_at, registry};
-use slot::Slot;
-use std::panic::Location;
-use std::ptr::NonNull;
+use registry::entry_at;
 use std::rc::Rc;
 use std::sync::Arc;
-
-/// The per-instance handle inside `Tracked<T>`: the instance's slot.
-///
-/// A pointer rather than `&'static Slot` so that lints looking for interior
-/// mutability in hash keys (clippy's `mutable_key_type`) do not flag user
-/// types that derive `Hash`: a `Tracked` hashes to nothing.
-pub(crate) struct Token(NonNull<Slot>);
-
-// SAFETY: the pointer comes from a `&'static Slot`; `Slot` is `Sync` (only
-// atomics), so sharing or sending the pointer is as safe as the reference.
-unsafe impl Send for Token {}
-// SAFETY: as above.
-unsafe impl Sync for Token {}
-impl std::panic::RefUnwindSafe for Token {}
-
-impl Token {
-    #[inline]
-    pub(crate) fn new<T: ?Sized + 'static>(site: &'static Site) -> Token {
-        Token::from(thread::register(entry_at::<T>(site), site))
-    }
-
-    #[inline]
-    fn slot(&self) -> &'static Slot {
-        // SAFETY: made from a `&'static Slot` in `Token::from`.
-        unsafe { self.0.as_ref() }
-    }
-
-    #[inline(never)]
-    pub(crate) fn at<T: ?Sized + 'static>(caller: &'static Location<'static>) -> Token {
-        let key = (caller.file(), caller.line(), caller.column());
-        let site: &'static Site = *registry()
-            .caller_sites
-            .entry(key)
-            .or_insert_with(|| Box::leak(Box::new(Site::new("", caller.file(), caller.line(), caller.column()))));
-        Token::new::<T>(site)
-    }
-
-    #[inline]
-    pub(crate) fn duplicate(&self) -> Token {
-        Token::from(thread::register(self.slot().entry(), self.slot().site()))
-    }
-
-    pub(crate) fn id(&self) -> Option<u64> {
-        Some(self.slot().id())
-    }
-}
-
-impl From<&'static Slot> for Token {
-    #[inline]
-    fn from(slot: &'static Slot) -> Token {
-        Token(NonNull::from(slot))
-    }
-}
-
-impl Drop for Token {
-    #[inline]
-    fn drop(&mut self) {
-        let slot = self.slot();
-        let entry = slot.entry();
-        slot.clear();
-        thread::unregister(entry, slot);
-    }
-}
 
 /// `track!(&arc)`.
 pub(crate) fn share_arc<T: std::fmt::Debug + Send + Sync + 'static>(

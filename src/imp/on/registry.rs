@@ -48,7 +48,7 @@ pub(crate) struct TypeEntry {
 }
 
 impl TypeEntry {
-    fn leak(type_id: TypeId, name: &'static str, index: usize) -> &'static TypeEntry {
+    pub(super) fn leak(type_id: TypeId, name: &'static str, index: usize) -> &'static TypeEntry {
         let exiting = CounterCell::leak();
         Box::leak(Box::new(TypeEntry {
             type_id,
