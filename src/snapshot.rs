@@ -66,6 +66,30 @@ impl TypeCounts {
     pub fn counts(&self) -> Counts {
         self.counts
     }
+
+    /// An estimate of the bytes the type's live values hold: the size of
+    /// one value (`size_of_val` when one was registered) × `live`. Only the
+    /// value itself, not what it points to; `None` for a type tracked only
+    /// through `Tracked` fields, whose token cannot measure its owner.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// #[derive(Debug)]
+    /// struct Buffer([u8; 1024]);
+    ///
+    /// let buffers: Vec<Arc<Buffer>> = (0..3).map(|_| Arc::new(Buffer([0; 1024]))).collect();
+    /// for b in &buffers {
+    ///     instrack::track!(b);
+    /// }
+    /// for t in instrack::snapshot().narrow("Buffer").types() {
+    ///     assert_eq!(t.estimated_bytes(), Some(3 * 1024));
+    /// }
+    /// ```
+    pub fn estimated_bytes(&self) -> Option<u64> {
+        crate::imp::value_size(self.key).map(|size| size as u64 * self.counts.live as u64)
+    }
 }
 
 /// One live tracked instance: what was recorded when it was made.
@@ -378,7 +402,11 @@ impl fmt::Display for Snapshot {
         }
         for t in &self.types {
             let c = t.counts;
-            writeln!(f, "{}: {} live, {} total, {} peak", short_generics(t.name), c.live, c.total, c.peak)?;
+            write!(f, "{}: {} live, {} total, {} peak", short_generics(t.name), c.live, c.total, c.peak)?;
+            match t.estimated_bytes() {
+                Some(bytes) if c.live > 0 => writeln!(f, ", ~{} held", Bytes(bytes))?,
+                _ => writeln!(f)?,
+            }
             let of_type = || self.instances.iter().filter(|i| i.type_key == t.key);
             let shown: Vec<&Instance> = of_type().take(REPORT_LIMIT).collect();
             let id_width = shown.iter().map(|i| digits(i.id)).max().unwrap_or(0);
@@ -599,6 +627,21 @@ fn s(n: usize) -> &'static str {
     }
 }
 
+/// A byte count as a person reads it: `512 B`, `1.5 KiB`, `12.0 MiB`.
+pub(crate) struct Bytes(pub(crate) u64);
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0 as f64;
+        match self.0 {
+            0..1024 => write!(f, "{} B", self.0),
+            1024..1_048_576 => write!(f, "{:.1} KiB", n / 1024.0),
+            1_048_576..1_073_741_824 => write!(f, "{:.1} MiB", n / 1_048_576.0),
+            _ => write!(f, "{:.1} GiB", n / 1_073_741_824.0),
+        }
+    }
+}
+
 /// A duration printed the way a person reads an age: `850µs`, `12ms`, `3.4s`, `2m05s`, `1h02m`.
 pub(crate) struct Age(pub(crate) Duration);
 
@@ -623,6 +666,15 @@ impl fmt::Display for Age {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_counts_read_like_sizes() {
+        let cases =
+            [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KiB"), (12 * 1_048_576, "12.0 MiB"), (3 << 30, "3.0 GiB")];
+        for (n, text) in cases {
+            assert_eq!(Bytes(n).to_string(), text);
+        }
+    }
 
     #[test]
     fn ages_read_like_ages() {

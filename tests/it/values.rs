@@ -191,3 +191,30 @@ fn an_rc_is_formatted_on_its_own_thread_only_and_snapshots_stay_send() {
     assert_eq!(here, [Some("LocalThing(9)".to_owned())]);
     drop(local);
 }
+
+#[test]
+fn the_report_estimates_the_bytes_each_type_holds() {
+    #[derive(Debug)]
+    struct HeldPage(#[allow(dead_code)] [u8; 4096]);
+    struct Token {
+        _t: instrack::Tracked<Self>,
+    }
+    let pages: Vec<Arc<HeldPage>> = (0..3).map(|_| Arc::new(HeldPage([0; 4096]))).collect();
+    for p in &pages {
+        track!(p);
+    }
+    let _token = Token { _t: track!() };
+    let snap = instrack::snapshot().narrow("HeldPage values::*::Token");
+    let text = snap.to_string();
+    if !instrack::ENABLED {
+        return;
+    }
+    let bytes = |suffix: &str| snap.types().find(|t| t.name().ends_with(suffix)).unwrap().estimated_bytes();
+    assert_eq!(bytes("::HeldPage"), Some(3 * 4096));
+    assert_eq!(bytes("::Token"), None, "a token cannot measure its owner");
+    assert!(text.contains("::HeldPage: 3 live, 3 total, 3 peak, ~12.0 KiB held\n"), "{text}");
+    assert!(text.contains("::Token: 1 live, 1 total, 1 peak\n"), "{text}");
+    drop(pages);
+    let after = instrack::snapshot().narrow("HeldPage");
+    assert_eq!(after.types().next().unwrap().estimated_bytes(), Some(0));
+}

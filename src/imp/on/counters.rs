@@ -25,7 +25,7 @@
 
 use super::registry::TypeEntry;
 use super::spin_lock::SpinLock;
-use super::sync::{Acquire, AtomicI64, AtomicPtr, AtomicU64, Relaxed, Release};
+use super::sync::{yield_now, Acquire, AtomicI64, AtomicPtr, AtomicU64, Relaxed, Release};
 use super::weak_list::{with_rcs, ArcWeak, WeakList};
 use crate::snapshot::Counts;
 
@@ -47,15 +47,19 @@ pub(super) struct CounterCell {
 }
 
 impl CounterCell {
-    pub(super) fn leak() -> &'static CounterCell {
-        Box::leak(Box::new(CounterCell {
+    fn new() -> CounterCell {
+        CounterCell {
             created: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             high: AtomicI64::new(0),
             shared: AtomicU64::new(0),
             arcs: SpinLock::new(WeakList::new()),
             next: AtomicPtr::new(std::ptr::null_mut()),
-        }))
+        }
+    }
+
+    pub(super) fn leak() -> &'static CounterCell {
+        Box::leak(Box::new(CounterCell::new()))
     }
 
     /// `counter += 1` by the cell's single writer: a plain load and store.
@@ -65,6 +69,26 @@ impl CounterCell {
         counter.store(n, Release);
         n
     }
+}
+
+/// One pass over `cells`: (created, dropped).
+fn sum_once<'a>(cells: impl Iterator<Item = &'a CounterCell>) -> (u64, u64) {
+    cells.fold((0, 0), |(c, d), cell| (c + cell.created.load(Acquire), d + cell.dropped.load(Acquire)))
+}
+
+/// Passes over the cells until two in a row agree: the counters only grow,
+/// so nothing changed between those passes, and the sums held at one moment.
+fn sum_until_stable<'a, I: Iterator<Item = &'a CounterCell>>(cells: impl Fn() -> I) -> (u64, u64) {
+    let mut last = sum_once(cells());
+    for _ in 0..1000 {
+        let again = sum_once(cells());
+        if again == last {
+            break;
+        }
+        last = again;
+        yield_now();
+    }
+    last
 }
 
 impl TypeEntry {
@@ -130,7 +154,7 @@ impl TypeEntry {
 
     /// Sums the cells' token counters once: (created, dropped).
     fn collect(&self) -> (u64, u64) {
-        self.cells().fold((0, 0), |(c, d), cell| (c + cell.created.load(Acquire), d + cell.dropped.load(Acquire)))
+        sum_once(self.cells())
     }
 
     /// (shared registrations, live `Arc`s), each cell's pair read at one
@@ -146,20 +170,58 @@ impl TypeEntry {
     /// grow, so two equal passes in a row mean nothing changed between
     /// them), and each cell's shared values read with their count.
     pub(super) fn counts(&self) -> Counts {
-        let mut last = self.collect();
-        for _ in 0..1000 {
-            let again = self.collect();
-            if again == last {
-                break;
-            }
-            last = again;
-            std::thread::yield_now();
-        }
-        let (created, dropped) = last;
+        let (created, dropped) = sum_until_stable(|| self.cells());
         let tokens = (created.wrapping_sub(dropped) as i64).max(0) as usize;
         let (shared, arcs) = self.shared_counts();
         let live = tokens + arcs + with_rcs(self, |l| l.live()).unwrap_or(0);
         let peak = self.peak.fetch_max(live, Relaxed).max(live);
         Counts { live, total: created + shared, peak }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::sync::{model, thread, Acquire, AtomicBool, Release};
+    use super::{sum_until_stable, CounterCell};
+    use std::sync::Arc;
+
+    /// An instance made on one thread (counted in its cell) and dropped on
+    /// another (counted in that thread's cell) after a hand-off, while a
+    /// reader sums both cells in passes: it never sees dropped > created.
+    #[test]
+    fn sums_in_passes_never_show_more_drops_than_constructions() {
+        model(|| {
+            let (maker, dropper) = (Arc::new(CounterCell::new()), Arc::new(CounterCell::new()));
+            let handed = Arc::new(AtomicBool::new(false));
+            let make = {
+                let (handed, maker) = (Arc::clone(&handed), Arc::clone(&maker));
+                thread::spawn(move || {
+                    CounterCell::bump(&maker.created);
+                    handed.store(true, Release);
+                })
+            };
+            // The drop happens only once the instance was handed over: in the
+            // interleavings where the hand-off is not seen yet, it is not dropped.
+            let drop = {
+                let (handed, dropper) = (Arc::clone(&handed), Arc::clone(&dropper));
+                thread::spawn(move || {
+                    if handed.load(Acquire) {
+                        CounterCell::bump(&dropper.dropped);
+                    }
+                })
+            };
+            let read = {
+                let (maker, dropper) = (Arc::clone(&maker), Arc::clone(&dropper));
+                thread::spawn(move || {
+                    let (created, dropped) = sum_until_stable(|| [&*maker, &*dropper].into_iter());
+                    assert!(dropped <= created, "{dropped} dropped > {created} created");
+                })
+            };
+            read.join().unwrap();
+            make.join().unwrap();
+            drop.join().unwrap();
+            let (created, dropped) = sum_until_stable(|| [&*maker, &*dropper].into_iter());
+            assert!(created == 1 && dropped <= 1);
+        });
     }
 }

@@ -45,10 +45,13 @@ pub(crate) struct TypeEntry {
     pub(super) debug: OnceLock<DebugFn>,
     /// How to trace a shared instance, for types that implement `Trace`.
     pub(super) trace: OnceLock<TraceFn>,
+    /// The size of one shared value (`size_of_val` at registration), for
+    /// the bytes-held estimate; 0 until one is registered.
+    pub(super) value_size: AtomicUsize,
 }
 
 impl TypeEntry {
-    fn leak(type_id: TypeId, name: &'static str, index: usize) -> &'static TypeEntry {
+    pub(super) fn leak(type_id: TypeId, name: &'static str, index: usize) -> &'static TypeEntry {
         let exiting = CounterCell::leak();
         Box::leak(Box::new(TypeEntry {
             type_id,
@@ -63,6 +66,7 @@ impl TypeEntry {
             rescan_at: AtomicUsize::new(0),
             debug: OnceLock::new(),
             trace: OnceLock::new(),
+            value_size: AtomicUsize::new(0),
         }))
     }
 

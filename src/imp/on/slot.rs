@@ -44,7 +44,7 @@ impl Record {
 }
 
 impl Slot {
-    pub(super) const fn vacant() -> Slot {
+    pub(super) fn vacant() -> Slot {
         Slot {
             id: AtomicU64::new(0),
             entry: AtomicPtr::new(std::ptr::null_mut()),
@@ -108,5 +108,47 @@ impl Slot {
         }
         // SAFETY: non-null pointers in a slot come from `&'static` references.
         Some(Record { id, entry: unsafe { &*entry }, site: unsafe { &*site }, created, thread })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::registry::TypeEntry;
+    use super::super::sync::{model, thread};
+    use super::Slot;
+    use crate::site::Site;
+    use std::any::TypeId;
+    use std::sync::Arc;
+
+    static SITES: [Site; 3] =
+        [Site::new("m", "zero.rs", 0, 0), Site::new("m", "one.rs", 1, 1), Site::new("m", "two.rs", 2, 2)];
+
+    /// The writer fills the slot with id 1, clears it, refills it with id 2,
+    /// while another thread reads it: every read is vacant or gives fields
+    /// that all belong to one id.
+    #[test]
+    fn a_read_sees_nothing_or_one_whole_record() {
+        model(|| {
+            let entry: &'static TypeEntry = TypeEntry::leak(TypeId::of::<u8>(), "u8", 0);
+            let slot = Arc::new(Slot::vacant());
+            let writer = {
+                let slot = Arc::clone(&slot);
+                thread::spawn(move || {
+                    slot.fill(1, entry, &SITES[1], 1, 10);
+                    slot.clear();
+                    slot.fill(2, entry, &SITES[2], 2, 20);
+                })
+            };
+            for _ in 0..2 {
+                if let Some(r) = slot.read() {
+                    assert!(r.id == 1 || r.id == 2, "id {}", r.id);
+                    assert_eq!((r.thread as u64, r.created, r.site.line as u64), (r.id, 10 * r.id, r.id));
+                    assert!(std::ptr::eq(r.entry, entry));
+                }
+            }
+            writer.join().unwrap();
+            let last = slot.read().expect("filled");
+            assert_eq!((last.id, last.created), (2, 20));
+        });
     }
 }

@@ -1,0 +1,112 @@
+//! [`Token`], the handle inside each `Tracked<T>`: a pointer to the slot
+//! that records the instance, from its registration to its drop.
+
+use super::registry::{entry_at, registry};
+use super::slot::Slot;
+use super::thread;
+use crate::site::Site;
+use std::panic::Location;
+use std::ptr::NonNull;
+
+/// The per-instance handle inside `Tracked<T>`: the instance's slot.
+///
+/// A pointer rather than `&'static Slot` so that lints looking for interior
+/// mutability in hash keys (clippy's `mutable_key_type`) do not flag user
+/// types that derive `Hash`: a `Tracked` hashes to nothing.
+pub(crate) struct Token(NonNull<Slot>);
+
+// SAFETY: the pointer comes from a `&'static Slot`; `Slot` is `Sync` (only
+// atomics), so sharing or sending the pointer is as safe as the reference.
+unsafe impl Send for Token {}
+// SAFETY: as above.
+unsafe impl Sync for Token {}
+impl std::panic::RefUnwindSafe for Token {}
+
+impl Token {
+    #[inline]
+    pub(crate) fn new<T: ?Sized + 'static>(site: &'static Site, caller: &'static Location<'static>) -> Token {
+        let site = site_of(site, caller);
+        Token::from(thread::register(entry_at::<T>(site), site))
+    }
+
+    #[inline]
+    fn slot(&self) -> &'static Slot {
+        // SAFETY: made from a `&'static Slot` in `Token::from`.
+        unsafe { self.0.as_ref() }
+    }
+
+    #[inline(never)]
+    pub(crate) fn at<T: ?Sized + 'static>(caller: &'static Location<'static>) -> Token {
+        let site = interned_site(caller);
+        Token::from(thread::register(entry_at::<T>(site), site))
+    }
+
+    #[inline]
+    pub(crate) fn duplicate(&self) -> Token {
+        Token::from(thread::register(self.slot().entry(), self.slot().site()))
+    }
+
+    pub(crate) fn id(&self) -> Option<u64> {
+        Some(self.slot().id())
+    }
+}
+
+impl From<&'static Slot> for Token {
+    #[inline]
+    fn from(slot: &'static Slot) -> Token {
+        Token(NonNull::from(slot))
+    }
+}
+
+impl Drop for Token {
+    #[inline]
+    fn drop(&mut self) {
+        let slot = self.slot();
+        let entry = slot.entry();
+        slot.clear();
+        thread::unregister(entry, slot);
+    }
+}
+
+/// The site to record for an instance registered at `site` by a call whose
+/// `Location::caller()` is `caller`: `site` itself, unless `track!` is inside
+/// a `#[track_caller]` constructor, whose caller is then the site.
+#[inline]
+pub(super) fn site_of(site: &'static Site, caller: &'static Location<'static>) -> &'static Site {
+    if std::ptr::eq(site.own.load(std::sync::atomic::Ordering::Relaxed), caller) {
+        site
+    } else {
+        caller_site(site, caller)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn caller_site(site: &'static Site, caller: &'static Location<'static>) -> &'static Site {
+    use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+    if caller.line() == site.line && caller.column() == site.column && caller.file() == site.file {
+        // This `track!` itself: remembered for the pointer comparison.
+        site.own.store(caller as *const Location<'static> as *mut Location<'static>, Relaxed);
+        return site;
+    }
+    let last = site.caller.load(Acquire);
+    // SAFETY: the cache holds null or a pointer from a `&'static Site`.
+    if let Some(last) = unsafe { last.as_ref() } {
+        if last.line == caller.line() && last.column == caller.column() && last.file == caller.file() {
+            return last;
+        }
+    }
+    let interned = interned_site(caller);
+    site.caller.store(interned as *const Site as *mut Site, Release);
+    interned
+}
+
+/// One leaked `Site` per caller location, shared by `Tracked::new` and
+/// `#[track_caller]` constructors. The caller's module is not known.
+fn interned_site(caller: &'static Location<'static>) -> &'static Site {
+    let key = (caller.file(), caller.line(), caller.column());
+    *registry()
+        .caller_sites
+        .entry(key)
+        .or_insert_with(|| Box::leak(Box::new(Site::new("", caller.file(), caller.line(), caller.column()))))
+}
