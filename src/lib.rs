@@ -36,17 +36,22 @@
 //!
 //! # What else it does
 //!
+//! - **Creation sites that mean something.** In a `#[track_caller]`
+//!   constructor, `track!` records the constructor's caller (see [`track!`]);
+//!   [`Snapshot::by_site`] groups the live instances by site.
 //! - **Shared values.** `track!(&arc)` or `track!(&rc)` registers a value
 //!   shared through `Arc` or `Rc` by weak reference (it never keeps it alive);
 //!   [`live`] and [`live_rc`] return the live ones, and reports print their
-//!   `Debug` text. See [`track!`].
+//!   `Debug` text on one line, formatting only what they print
+//!   ([`Instance::debug`]), with an estimate of the bytes each type holds.
 //! - **Snapshots and diffs.** [`snapshot`] returns every live instance as
 //!   data; [`Snapshot::diff`] compares two, per type (created, dropped, net)
 //!   and per instance (what is alive now that was not then), grouped by site.
 //! - **Reference cycles.** Types that implement [`Trace`] let
 //!   [`find_cycles`] find the `Arc`/`Rc` instances kept alive only by each
 //!   other, [`why_alive`] explain what holds an instance, and [`graph_dot`]
-//!   draw the graph for Graphviz.
+//!   draw the graph for Graphviz; [`TracedFn`] shows the analysis what a
+//!   closure captured.
 //! - **Leak assertions.** [`assert_no_leaks!`] fails a test that leaves
 //!   tracked instances alive; [`survivors`] and [`checkpoint`] return them;
 //!   [`expect_dropped`] checks that an `Arc` or `Rc` is gone.
@@ -81,12 +86,19 @@
 //!   or behind a feature of its own.
 //! - **Profile overrides apply to dependencies.** A root manifest with
 //!   `[profile.dev.package."*"] debug-assertions = false` (a common speed-up)
-//!   turns tracking *off* in debug builds; only the root manifest's profiles
-//!   count.
+//!   turns tracking *off* in debug builds; add
+//!   `[profile.dev.package.instrack] debug-assertions = true` to turn it back
+//!   on. Only the root manifest's profiles count.
+//!
+//! Debug builds run the tracking code unoptimized: a construction and drop
+//! takes ~145 ns instead of ~14 ns. `[profile.dev] opt-level = 1` brings it to
+//! ~20 ns with tracking still on (README.md, "Debug builds are slower").
 //!
 //! The whole API compiles unchanged in every mode; when tracking is compiled
-//! out, [`counts`] returns zeros, [`snapshot`] is empty, and reports say that
-//! tracking is compiled out and how to turn it on:
+//! out, [`counts`] returns zeros, [`snapshot`] is empty, reports say that
+//! tracking is compiled out and how to turn it on, and the queries return
+//! before any of their work: calling all of them links less than 16 KiB of
+//! code (checked in CI by `tests/size-check`):
 //!
 //! ```
 //! let mut out = Vec::new();
