@@ -121,6 +121,7 @@ pub struct Instance {
     pub(crate) value: Option<crate::imp::ValueRef>,
     /// Its `Debug` text, formatted on first request.
     pub(crate) debug: OnceLock<Option<Box<str>>>,
+    pub(crate) clone_of: Option<u64>,
 }
 
 impl Instance {
@@ -144,6 +145,25 @@ impl Instance {
     /// The line in [`file`](Self::file) that made the instance.
     pub fn line(&self) -> u32 {
         self.site.line
+    }
+    /// For an instance made by cloning a tracked value, the id of the
+    /// original; its [`file`](Self::file) and [`line`](Self::line) are the
+    /// original's creation site. `None` for other instances.
+    ///
+    /// # Examples
+    /// ```
+    /// #[derive(Clone)]
+    /// struct Doc { _t: instrack::Tracked<Self> }
+    ///
+    /// let original = Doc { _t: instrack::track!() };
+    /// let copy = original.clone();
+    /// let snap = instrack::snapshot().narrow("Doc");
+    /// if let Some(i) = snap.instances().find(|i| Some(i.id()) == copy._t.id()) {
+    ///     assert_eq!(i.clone_of(), original._t.id());
+    /// }
+    /// ```
+    pub fn clone_of(&self) -> Option<u64> {
+        self.clone_of
     }
     /// The thread that made the instance: its name, else its id.
     pub fn thread(&self) -> &str {
@@ -193,7 +213,19 @@ impl Instance {
 
 impl fmt::Display for Instance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}  {}:{}  thread {}  age {}", self.id, self.site.file, self.site.line, self.thread, Age(self.age))
+        write!(
+            f,
+            "#{}  {}:{}  thread {}  age {}",
+            self.id,
+            self.site.file,
+            self.site.line,
+            self.thread,
+            Age(self.age)
+        )?;
+        match self.clone_of {
+            Some(original) => write!(f, "  clone of #{original}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -414,6 +446,9 @@ impl fmt::Display for Snapshot {
             let site_width = sites.iter().map(|s| s.chars().count()).max().unwrap_or(0);
             for (i, site) in shown.iter().zip(&sites) {
                 write!(f, "    #{:<id_width$}  {site:<site_width$}  thread {}  age {}", i.id, i.thread, Age(i.age))?;
+                if let Some(original) = i.clone_of {
+                    write!(f, "  clone of #{original}")?;
+                }
                 match i.debug() {
                     Some(debug) => writeln!(f, "  {debug}")?,
                     None => writeln!(f)?,

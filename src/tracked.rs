@@ -14,7 +14,8 @@ use std::marker::PhantomData;
 ///
 /// All `Tracked` values compare equal and hash to nothing, so deriving
 /// `PartialEq`, `Eq`, `Hash`, `PartialOrd` or `Ord` on the owner is unaffected.
-/// Cloning registers a new instance, made at the original's site.
+/// Cloning registers a new instance, made at the original's site and marked
+/// as a clone of it (`clone of #N` in reports, [`Instance::clone_of`](crate::Instance::clone_of)).
 ///
 /// # Size and alignment
 /// When tracking is compiled out, `Tracked<T>` is zero-sized, has alignment 1
@@ -76,7 +77,8 @@ impl<T: ?Sized + 'static> Default for Tracked<T> {
 }
 
 impl<T: ?Sized> Clone for Tracked<T> {
-    /// Registers a new instance of `T`, with the original's creation site.
+    /// Registers a new instance of `T`, with the original's creation site,
+    /// marked as a clone of the original.
     fn clone(&self) -> Self {
         Tracked { token: self.token.duplicate(), _type: PhantomData }
     }

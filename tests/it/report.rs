@@ -252,3 +252,35 @@ fn a_report_by_site_gives_one_line_per_site_and_type_largest_first() {
     assert_eq!(lines[3], "no tracked type matches \"Nothing\"");
     assert_eq!(lines.len(), 4, "{text}");
 }
+
+#[test]
+fn a_clone_is_marked_with_the_id_of_its_original() {
+    #[derive(Clone)]
+    struct Draft {
+        _t: Tracked<Self>,
+    }
+    let original = Draft { _t: track!() };
+    let line = line!() - 1;
+    let copy = original.clone();
+    let copy_of_copy = copy.clone();
+    let text = report("Draft");
+    let snap = instrack::snapshot().narrow("Draft");
+    if !instrack::ENABLED {
+        return;
+    }
+    let id = |d: &Draft| d._t.id().unwrap();
+    let marks: Vec<(u64, Option<u64>, u32)> = snap.instances().map(|i| (i.id(), i.clone_of(), i.line())).collect();
+    assert_eq!(
+        marks,
+        [
+            (id(&original), None, line),
+            (id(&copy), Some(id(&original)), line),
+            (id(&copy_of_copy), Some(id(&copy)), line)
+        ]
+    );
+    assert!(text.contains(&format!("  clone of #{}\n", id(&original))), "{text}");
+    assert!(text.contains(&format!("  clone of #{}\n", id(&copy))), "{text}");
+    let first = snap.instances().next().unwrap().to_string();
+    assert!(!first.contains("clone of"), "{first}");
+    assert!(snap.instances().nth(1).unwrap().to_string().ends_with(&format!("  clone of #{}", id(&original))));
+}

@@ -112,7 +112,7 @@ pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> S
     // its value is registered, and `Instance::debug` formats it when asked.
     let instance = instance_builder(r);
     let mut instances = Vec::with_capacity(records.len() + live.arcs.len() + live.rcs.len());
-    instances.extend(records.iter().map(|r| instance(r.entry, r.stamp(), None)));
+    instances.extend(records.iter().map(|r| Instance { clone_of: r.clone_of, ..instance(r.entry, r.stamp(), None) }));
     instances.extend(
         live.arcs.into_iter().map(|(e, stamp, w)| instance(e, stamp, Some(ValueRef(Registered::Arc(e, stamp, w))))),
     );
@@ -360,6 +360,7 @@ fn instance_builder(r: &Registry) -> impl Fn(&'static TypeEntry, Stamp, Option<V
         age: age(stamp.created),
         value,
         debug: std::sync::OnceLock::new(),
+        clone_of: None,
     }
 }
 

@@ -26,6 +26,9 @@ pub(crate) struct Slot {
     site: AtomicPtr<Site>,
     created: AtomicU64,
     thread: AtomicU32,
+    /// For a clone, its id minus the original's, as `i32` bits (it fits in
+    /// the padding after `thread`); 0 when not a clone or out of range.
+    clone_of: AtomicU32,
 }
 
 /// A consistent copy of a filled slot.
@@ -35,6 +38,7 @@ pub(super) struct Record {
     pub(super) site: &'static Site,
     pub(super) created: u64,
     pub(super) thread: u32,
+    pub(super) clone_of: Option<u64>,
 }
 
 impl Record {
@@ -51,6 +55,7 @@ impl Slot {
             site: AtomicPtr::new(std::ptr::null_mut()),
             created: AtomicU64::new(0),
             thread: AtomicU32::new(0),
+            clone_of: AtomicU32::new(0),
         }
     }
 
@@ -63,7 +68,17 @@ impl Slot {
         self.site.store(site as *const Site as *mut Site, Relaxed);
         self.created.store(created, Relaxed);
         self.thread.store(thread, Relaxed);
+        self.clone_of.store(0, Relaxed);
         self.id.store(id, Release);
+    }
+
+    /// Marks a just-filled slot as a clone of the instance `original`; by its
+    /// owner only. A reader may miss the mark for that instant, never see a
+    /// wrong one: `fill` cleared it before publishing the id.
+    pub(super) fn mark_clone_of(&self, original: u64) {
+        if let Ok(delta) = i32::try_from(self.id() as i64 - original as i64) {
+            self.clone_of.store(delta as u32, Relaxed);
+        }
     }
 
     /// Vacates the slot; by its owner only.
@@ -102,12 +117,15 @@ impl Slot {
         let site = self.site.load(Relaxed);
         let created = self.created.load(Relaxed);
         let thread = self.thread.load(Relaxed);
+        let delta = self.clone_of.load(Relaxed) as i32;
         fence(Acquire);
         if self.id.load(Relaxed) != id || entry.is_null() || site.is_null() {
             return None;
         }
         // SAFETY: non-null pointers in a slot come from `&'static` references.
-        Some(Record { id, entry: unsafe { &*entry }, site: unsafe { &*site }, created, thread })
+        let clone_of = (delta != 0).then(|| (id as i64 - delta as i64) as u64);
+        // SAFETY: as above.
+        Some(Record { id, entry: unsafe { &*entry }, site: unsafe { &*site }, created, thread, clone_of })
     }
 }
 

@@ -43,7 +43,9 @@ impl Token {
 
     #[inline]
     pub(crate) fn duplicate(&self) -> Token {
-        Token::from(thread::register(self.slot().entry(), self.slot().site()))
+        let slot = thread::register(self.slot().entry(), self.slot().site());
+        slot.mark_clone_of(self.slot().id());
+        Token::from(slot)
     }
 
     pub(crate) fn id(&self) -> Option<u64> {
