@@ -218,3 +218,17 @@ fn the_report_estimates_the_bytes_each_type_holds() {
     let after = instrack::snapshot().narrow("HeldPage");
     assert_eq!(after.types().next().unwrap().estimated_bytes(), Some(0));
 }
+
+#[test]
+fn the_report_gives_the_peak_of_shared_values() {
+    #[derive(Debug)]
+    struct PeakRc;
+    let r = Rc::new(PeakRc);
+    track!(&r);
+    drop(r);
+    let text = report("PeakRc");
+    if !instrack::ENABLED {
+        return;
+    }
+    assert!(text.contains("::PeakRc: 0 live, 1 total, 1 peak\n"), "{text}");
+}
