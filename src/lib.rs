@@ -469,7 +469,7 @@ pub fn report_to<W: io::Write>(out: &mut W, pattern: &str) -> io::Result<()> {
         Ok(selected) => imp::snapshot(None, Some(&selected)),
         Err(_) => Snapshot::new(ENABLED, Vec::new(), Vec::new()), // narrow() says what is wrong
     };
-    write!(out, "{}", read.narrow(pattern))
+    write!(out, "{}", read.into_narrowed(pattern))
 }
 
 /// Macro plumbing. **Not part of the public API**: may change in any release.

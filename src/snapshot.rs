@@ -374,6 +374,28 @@ impl Snapshot {
     /// [`unmatched`](Self::unmatched) and named in the report text; an empty
     /// pattern gives an empty snapshot whose text says what to write.
     pub fn narrow(&self, pattern: &str) -> Snapshot {
+        self.narrowed(pattern, |keys| {
+            let types = self.types.iter().filter(|t| keys.contains(&t.key)).cloned().collect();
+            let instances = self.instances.iter().filter(|i| keys.contains(&i.type_key)).cloned().collect();
+            (types, instances)
+        })
+    }
+
+    /// [`narrow`](Self::narrow) for a snapshot no longer needed: moves the
+    /// kept lists instead of copying them (a report of a million instances).
+    pub(crate) fn into_narrowed(mut self, pattern: &str) -> Snapshot {
+        let mut instances = std::mem::take(&mut self.instances);
+        self.narrowed(pattern, |keys| {
+            instances.retain(|i| keys.contains(&i.type_key));
+            (self.types.iter().filter(|t| keys.contains(&t.key)).cloned().collect(), instances)
+        })
+    }
+
+    fn narrowed(
+        &self,
+        pattern: &str,
+        lists: impl FnOnce(&HashSet<u32>) -> (Vec<TypeCounts>, Vec<Instance>),
+    ) -> Snapshot {
         if !crate::ENABLED {
             return Snapshot { pattern: Some(pattern.to_owned()), taken: self.taken, ..Snapshot::empty() };
         }
@@ -403,8 +425,7 @@ impl Snapshot {
             }
         }
         let keys: HashSet<u32> = self.types.iter().zip(&keep).filter(|(_, k)| **k).map(|(t, _)| t.key).collect();
-        out.types = self.types.iter().filter(|t| keys.contains(&t.key)).cloned().collect();
-        out.instances = self.instances.iter().filter(|i| keys.contains(&i.type_key)).cloned().collect();
+        (out.types, out.instances) = lists(&keys);
         out.selection = Some(parsed);
         out
     }
