@@ -114,8 +114,15 @@ impl TypeEntry {
     /// After a shared registration that changed the `Arc` lists' length by
     /// `grown` (`own_rcs`: the length of this thread's `Rc` list, if it grew):
     /// records the peak when the upper bound on `live` may pass it.
+    ///
+    /// An `Arc` registration that replaced a dead entry in place (`grown ==
+    /// 0`, `own_rcs == 0`: values that come and go) leaves the bound as the
+    /// last check saw it, and returns at once.
     #[inline]
     pub(super) fn note_shared(&self, grown: isize, own_rcs: usize) {
+        if grown == 0 && own_rcs == 0 {
+            return;
+        }
         let arcs = match grown {
             0 => self.arc_entries.load(Relaxed),
             _ => self.arc_entries.fetch_add(grown as usize, Relaxed).wrapping_add(grown as usize),
