@@ -114,8 +114,15 @@ impl TypeEntry {
     /// After a shared registration that changed the `Arc` lists' length by
     /// `grown` (`own_rcs`: the length of this thread's `Rc` list, if it grew):
     /// records the peak when the upper bound on `live` may pass it.
+    ///
+    /// An `Arc` registration that replaced a dead entry in place (`grown ==
+    /// 0`, `own_rcs == 0`: values that come and go) leaves the bound as the
+    /// last check saw it, and returns at once.
     #[inline]
     pub(super) fn note_shared(&self, grown: isize, own_rcs: usize) {
+        if grown == 0 && own_rcs == 0 {
+            return;
+        }
         let arcs = match grown {
             0 => self.arc_entries.load(Relaxed),
             _ => self.arc_entries.fetch_add(grown as usize, Relaxed).wrapping_add(grown as usize),
@@ -181,21 +188,32 @@ impl TypeEntry {
 
 #[cfg(test)]
 mod tests {
+    use super::super::registry::TypeEntry;
+    use super::super::slot::Slot;
     use super::super::sync::{model, thread, Acquire, AtomicBool, Release};
     use super::{sum_until_stable, CounterCell};
+    use crate::site::Site;
+    use std::any::TypeId;
     use std::sync::Arc;
 
-    /// An instance made on one thread (counted in its cell) and dropped on
-    /// another (counted in that thread's cell) after a hand-off, while a
-    /// reader sums both cells in passes: it never sees dropped > created.
+    static SITE: Site = Site::new("m", "made.rs", 1, 1);
+
+    /// The drop of an instance on another thread than its creator: the maker
+    /// fills the slot and counts the construction in its cell, then hands the
+    /// instance over; the dropper clears the slot and counts the drop in its
+    /// own cell. A reader meanwhile sums both cells in passes (never dropped >
+    /// created) and reads the slot (nothing, or the whole record).
     #[test]
-    fn sums_in_passes_never_show_more_drops_than_constructions() {
+    fn an_instance_dropped_on_another_thread_is_counted_once_and_never_early() {
         model(|| {
+            let entry: &'static TypeEntry = TypeEntry::leak(TypeId::of::<u8>(), "u8", 0);
             let (maker, dropper) = (Arc::new(CounterCell::new()), Arc::new(CounterCell::new()));
+            let slot = Arc::new(Slot::vacant());
             let handed = Arc::new(AtomicBool::new(false));
             let make = {
-                let (handed, maker) = (Arc::clone(&handed), Arc::clone(&maker));
+                let (handed, maker, slot) = (Arc::clone(&handed), Arc::clone(&maker), Arc::clone(&slot));
                 thread::spawn(move || {
+                    slot.fill(7, entry, &SITE, 1, 70);
                     CounterCell::bump(&maker.created);
                     handed.store(true, Release);
                 })
@@ -203,16 +221,22 @@ mod tests {
             // The drop happens only once the instance was handed over: in the
             // interleavings where the hand-off is not seen yet, it is not dropped.
             let drop = {
-                let (handed, dropper) = (Arc::clone(&handed), Arc::clone(&dropper));
+                let (handed, dropper, slot) = (Arc::clone(&handed), Arc::clone(&dropper), Arc::clone(&slot));
                 thread::spawn(move || {
                     if handed.load(Acquire) {
+                        assert_eq!(slot.id(), 7, "the slot the dropper got is filled");
+                        slot.clear();
                         CounterCell::bump(&dropper.dropped);
                     }
                 })
             };
+            // Loom explores a reader best on a thread of its own.
             let read = {
-                let (maker, dropper) = (Arc::clone(&maker), Arc::clone(&dropper));
+                let (maker, dropper, slot) = (Arc::clone(&maker), Arc::clone(&dropper), Arc::clone(&slot));
                 thread::spawn(move || {
+                    if let Some(r) = slot.read() {
+                        assert_eq!((r.id, r.created, r.thread), (7, 70, 1));
+                    }
                     let (created, dropped) = sum_until_stable(|| [&*maker, &*dropper].into_iter());
                     assert!(dropped <= created, "{dropped} dropped > {created} created");
                 })
@@ -222,6 +246,7 @@ mod tests {
             drop.join().unwrap();
             let (created, dropped) = sum_until_stable(|| [&*maker, &*dropper].into_iter());
             assert!(created == 1 && dropped <= 1);
+            assert_eq!(slot.read().is_none(), dropped == 1);
         });
     }
 }

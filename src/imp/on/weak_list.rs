@@ -197,3 +197,49 @@ pub(super) fn register_rc<T: 'static>(entry: &'static TypeEntry, site: &'static 
 pub(super) fn with_rcs<R>(entry: &TypeEntry, f: impl FnOnce(&mut WeakList<RcWeak>) -> R) -> Option<R> {
     RCS.try_with(|lists| lists.try_borrow_mut().ok()?.get_mut(entry.index).map(f)).ok().flatten()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{ArcWeak, Stamp, WeakEntry, WeakList};
+    use crate::site::Site;
+    use std::sync::Arc;
+
+    static SITE: Site = Site::new("m", "w.rs", 1, 1);
+
+    fn entry(id: u64, value: &Arc<u64>) -> WeakEntry<ArcWeak> {
+        let weak: ArcWeak = Arc::downgrade(value) as std::sync::Weak<u64> as ArcWeak;
+        WeakEntry { stamp: Stamp { id, site: &SITE, thread: 1, created: id }, weak }
+    }
+
+    #[test]
+    fn a_dead_last_entry_is_replaced_in_place_and_frees_its_allocation() {
+        let mut list = WeakList::new();
+        let first = Arc::new(1);
+        assert_eq!(list.push(entry(1, &first)), 1);
+        let watch = Arc::downgrade(&first);
+        drop(first);
+        let second = Arc::new(2);
+        assert_eq!(list.push(entry(2, &second)), 0, "replaced, not grown");
+        assert_eq!(watch.weak_count(), 0, "the dead value's allocation is no longer held");
+        assert_eq!((list.len(), list.live()), (1, 1));
+    }
+
+    #[test]
+    fn a_list_prunes_its_dead_entries_when_it_has_doubled() {
+        let mut list = WeakList::new();
+        let mut values: Vec<Arc<u64>> = (0..64).map(Arc::new).collect();
+        for (i, v) in values.iter().enumerate() {
+            list.push(entry(i as u64, v));
+        }
+        let first = values.remove(0);
+        drop(values); // 63 die, the last entry among them
+        let newcomer = Arc::new(99);
+        assert_eq!(list.push(entry(99, &newcomer)), 0, "the dead last entry is replaced");
+        let another = Arc::new(100);
+        // 64 entries reach the pruning point: 62 dead ones go, this one is added.
+        assert_eq!(list.push(entry(100, &another)), 3 - 64);
+        assert_eq!((list.len(), list.live()), (3, 3), "0, 99 and 100");
+        drop(first);
+        assert_eq!((list.prune(), list.len()), (2, 2));
+    }
+}
