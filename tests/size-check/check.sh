@@ -7,7 +7,7 @@
 # how CI knows the check can see the registry code.
 set -euo pipefail
 cd "$(dirname "$0")"
-cargo build -q --release "$@"
+cargo build -q --release --target-dir target "$@"
 text() { size -A "target/release/$1" | awk '$1 == ".text" { print $2 }'; }
 berkeley() { size "target/release/$1" | awk 'NR == 2 { print $1 }'; }
 code=$(( $(text with-queries) - $(text without-queries) ))
