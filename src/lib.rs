@@ -175,6 +175,7 @@
 #![deny(missing_docs, unsafe_code)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
+mod backtraces;
 mod cycles;
 mod diff;
 mod leaks;
@@ -200,6 +201,7 @@ use std::io;
 use std::rc::Rc;
 use std::sync::Arc;
 
+pub use backtraces::{capture_backtraces, ShortBacktrace};
 pub use cycles::{find_cycles, graph_dot, why_alive, Cycle, RefNode, Retention};
 pub use diff::{Diff, TypeDiff};
 pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, DropExpectation, Watch, WeakCount};

@@ -32,7 +32,8 @@ impl<T: Send + Sync + 'static> Shared for Arc<T> {
     #[inline]
     #[track_caller]
     fn __register(&self, site: &'static Site, trace: Option<TraceFn>, debug: Option<DebugFn>) {
-        imp::share_arc(site, Location::caller(), self, trace, debug);
+        let id = imp::share_arc(site, Location::caller(), self, trace, debug);
+        crate::backtraces::for_arc(id, self);
     }
 }
 
@@ -40,7 +41,8 @@ impl<T: 'static> Shared for Rc<T> {
     #[inline]
     #[track_caller]
     fn __register(&self, site: &'static Site, trace: Option<TraceFn>, debug: Option<DebugFn>) {
-        imp::share_rc(site, Location::caller(), self, trace, debug);
+        let id = imp::share_rc(site, Location::caller(), self, trace, debug);
+        crate::backtraces::for_rc(id, self);
     }
 }
 

@@ -122,6 +122,8 @@ pub struct Instance {
     /// Its `Debug` text, formatted on first request.
     pub(crate) debug: OnceLock<Option<Box<str>>>,
     pub(crate) clone_of: Option<u64>,
+    /// Captured when it was made, if backtraces were on (not yet resolved).
+    pub(crate) backtrace: Option<Arc<std::backtrace::Backtrace>>,
 }
 
 impl Instance {
@@ -164,6 +166,40 @@ impl Instance {
     /// ```
     pub fn clone_of(&self) -> Option<u64> {
         self.clone_of
+    }
+    /// The backtrace captured when the instance was made, if its thread
+    /// captured backtraces then (see [`capture_backtraces`](crate::capture_backtraces)).
+    /// Its symbols are resolved when it is first formatted.
+    ///
+    /// # Examples
+    /// ```
+    /// struct Blob { _t: instrack::Tracked<Self> }
+    ///
+    /// let plain = Blob { _t: instrack::track!() };
+    /// let snap = instrack::snapshot().narrow("Blob");
+    /// assert!(snap.instances().all(|i| i.backtrace().is_none())); // off by default
+    /// # drop(plain);
+    /// ```
+    pub fn backtrace(&self) -> Option<&std::backtrace::Backtrace> {
+        self.backtrace.as_deref()
+    }
+    /// The first frames of [`backtrace`](Self::backtrace) outside std and
+    /// instrack, as reports print them; resolves its symbols.
+    ///
+    /// # Examples
+    /// ```
+    /// struct Blob { _t: instrack::Tracked<Self> }
+    ///
+    /// instrack::capture_backtraces(true);
+    /// let blob = Blob { _t: instrack::track!() };
+    /// instrack::capture_backtraces(false);
+    /// for i in instrack::snapshot().narrow("Blob").instances() {
+    ///     println!("{}", i.short_backtrace().unwrap());
+    /// }
+    /// # drop(blob);
+    /// ```
+    pub fn short_backtrace(&self) -> Option<crate::ShortBacktrace> {
+        self.backtrace.as_deref().map(crate::backtraces::short)
     }
     /// The thread that made the instance: its name, else its id.
     pub fn thread(&self) -> &str {
@@ -275,6 +311,13 @@ pub(crate) const REPORT_LIMIT: usize = 20;
 
 impl Snapshot {
     pub(crate) fn new(enabled: bool, mut types: Vec<TypeCounts>, mut instances: Vec<Instance>) -> Snapshot {
+        let traces =
+            if crate::ENABLED { crate::backtraces::lookup(instances.iter().map(|i| i.id)) } else { Default::default() };
+        if !traces.is_empty() {
+            for i in &mut instances {
+                i.backtrace = traces.get(&i.id).cloned();
+            }
+        }
         types.sort_by(|a, b| b.counts.live.cmp(&a.counts.live).then(a.name.cmp(b.name)));
         instances.sort_by(|a, b| b.age.cmp(&a.age).then(a.id.cmp(&b.id)));
         Snapshot {
@@ -474,6 +517,11 @@ impl fmt::Display for Snapshot {
                     Some(debug) => writeln!(f, "  {debug}")?,
                     None => writeln!(f)?,
                 }
+                if let Some(short) = i.short_backtrace() {
+                    for frame in short.frames() {
+                        writeln!(f, "        at {frame}")?;
+                    }
+                }
             }
             let more = of_type().count() - shown.len();
             if more > 0 {
@@ -511,6 +559,7 @@ pub struct SiteGroup {
     type_name: &'static str,
     ids: Vec<u64>,
     threads: Vec<Arc<str>>,
+    backtrace: Option<crate::ShortBacktrace>,
 }
 
 impl SiteGroup {
@@ -534,6 +583,12 @@ impl SiteGroup {
     pub fn ids(&self) -> &[u64] {
         &self.ids
     }
+    /// The creation backtrace the group's instances share, when they were
+    /// made with backtraces on: groups then split by backtrace as well as
+    /// by site.
+    pub fn backtrace(&self) -> Option<&crate::ShortBacktrace> {
+        self.backtrace.as_ref()
+    }
     /// The threads that made them, by name, each once.
     pub fn threads(&self) -> impl Iterator<Item = &str> {
         self.threads.iter().map(|t| &**t)
@@ -541,14 +596,17 @@ impl SiteGroup {
 
     /// Groups `instances` by site and type: largest group first.
     pub(crate) fn group<'a>(instances: impl IntoIterator<Item = &'a Instance>) -> Vec<SiteGroup> {
-        let mut groups: std::collections::BTreeMap<(&str, u32, &str), SiteGroup> = Default::default();
+        type Key<'a> = (&'a str, u32, &'a str, Option<crate::ShortBacktrace>);
+        let mut groups: std::collections::BTreeMap<Key<'_>, SiteGroup> = Default::default();
         for i in instances {
-            let g = groups.entry((i.site.file, i.site.line, i.type_name)).or_insert_with(|| SiteGroup {
+            let trace = i.short_backtrace(); // resolved: the groups are about to be printed
+            let g = groups.entry((i.site.file, i.site.line, i.type_name, trace.clone())).or_insert_with(|| SiteGroup {
                 file: i.site.file,
                 line: i.site.line,
                 type_name: i.type_name,
                 ids: Vec::new(),
                 threads: Vec::new(),
+                backtrace: trace,
             });
             g.ids.push(i.id);
             if !g.threads.contains(&i.thread) {
@@ -578,7 +636,11 @@ impl fmt::Display for SiteGroup {
             write!(f, " …")?;
         }
         let threads: Vec<&str> = self.threads().collect();
-        write!(f, "  (thread {})", threads.join(", "))
+        write!(f, "  (thread {})", threads.join(", "))?;
+        for frame in self.backtrace.iter().flat_map(|b| b.frames()) {
+            write!(f, "\n        at {frame}")?;
+        }
+        Ok(())
     }
 }
 

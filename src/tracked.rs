@@ -47,7 +47,11 @@ impl<T: ?Sized + 'static> Tracked<T> {
     /// finds its type without a map lookup.
     #[track_caller]
     pub fn new() -> Tracked<T> {
-        Tracked { token: Token::at::<T>(std::panic::Location::caller()), _type: PhantomData }
+        let token = Token::at::<T>(std::panic::Location::caller());
+        if crate::backtraces::maybe() {
+            crate::backtraces::for_token(token.id());
+        }
+        Tracked { token, _type: PhantomData }
     }
 
     /// `track!()`. `#[track_caller]`, so that `Location::caller()` is the
@@ -56,7 +60,11 @@ impl<T: ?Sized + 'static> Tracked<T> {
     #[inline]
     #[track_caller]
     pub fn __at(site: &'static crate::__private::Site) -> Tracked<T> {
-        Tracked { token: Token::new::<T>(site, std::panic::Location::caller()), _type: PhantomData }
+        let token = Token::new::<T>(site, std::panic::Location::caller());
+        if crate::backtraces::maybe() {
+            crate::backtraces::for_token(token.id());
+        }
+        Tracked { token, _type: PhantomData }
     }
 }
 
@@ -80,7 +88,11 @@ impl<T: ?Sized> Clone for Tracked<T> {
     /// Registers a new instance of `T`, with the original's creation site,
     /// marked as a clone of the original.
     fn clone(&self) -> Self {
-        Tracked { token: self.token.duplicate(), _type: PhantomData }
+        let token = self.token.duplicate();
+        if crate::backtraces::maybe() {
+            crate::backtraces::for_token(token.id());
+        }
+        Tracked { token, _type: PhantomData }
     }
 }
 

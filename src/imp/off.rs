@@ -61,7 +61,8 @@ pub(crate) fn share_arc<T: Send + Sync + 'static>(
     _value: &Arc<T>,
     _trace: Option<TraceFn>,
     _debug: Option<DebugFn>,
-) {
+) -> Option<u64> {
+    None
 }
 
 #[inline(always)]
@@ -71,7 +72,8 @@ pub(crate) fn share_rc<T: 'static>(
     _value: &Rc<T>,
     _trace: Option<TraceFn>,
     _debug: Option<DebugFn>,
-) {
+) -> Option<u64> {
+    None
 }
 
 pub(crate) fn live_arcs<T: Send + Sync + 'static>() -> Vec<Arc<T>> {

@@ -6,6 +6,7 @@
 //! binaries of their own (`tests/memory*.rs`): nothing else may allocate
 //! while they measure.
 
+mod backtraces;
 mod counting;
 mod cycles;
 mod diff;

@@ -69,14 +69,14 @@ pub(crate) fn value_size(index: u32) -> Option<usize> {
     (size > 0).then_some(size)
 }
 
-/// `track!(&arc)`.
+/// `track!(&arc)`: the new instance's id, `None` if the value was already tracked.
 pub(crate) fn share_arc<T: Send + Sync + 'static>(
     site: &'static Site,
     caller: &'static Location<'static>,
     value: &Arc<T>,
     trace: Option<TraceFn>,
     debug: Option<DebugFn>,
-) {
+) -> Option<u64> {
     let site = site_of(site, caller);
     let entry = entry_at::<T>(site);
     if let Some(trace) = trace {
@@ -88,7 +88,7 @@ pub(crate) fn share_arc<T: Send + Sync + 'static>(
     if entry.value_size.load(std::sync::atomic::Ordering::Relaxed) == 0 {
         entry.value_size.store(std::mem::size_of_val(&**value), std::sync::atomic::Ordering::Relaxed);
     }
-    weak_list::register_arc(entry, site, value);
+    weak_list::register_arc(entry, site, value)
 }
 
 /// `track!(&rc)`.
@@ -98,7 +98,7 @@ pub(crate) fn share_rc<T: 'static>(
     value: &Rc<T>,
     trace: Option<TraceFn>,
     debug: Option<DebugFn>,
-) {
+) -> Option<u64> {
     let site = site_of(site, caller);
     let entry = entry_at::<T>(site);
     if let Some(trace) = trace {
@@ -110,5 +110,5 @@ pub(crate) fn share_rc<T: 'static>(
     if entry.value_size.load(std::sync::atomic::Ordering::Relaxed) == 0 {
         entry.value_size.store(std::mem::size_of_val(&**value), std::sync::atomic::Ordering::Relaxed);
     }
-    weak_list::register_rc(entry, site, value);
+    weak_list::register_rc(entry, site, value)
 }

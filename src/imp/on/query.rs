@@ -361,6 +361,7 @@ fn instance_builder(r: &Registry) -> impl Fn(&'static TypeEntry, Stamp, Option<V
         value,
         debug: std::sync::OnceLock::new(),
         clone_of: None,
+        backtrace: None,
     }
 }
 

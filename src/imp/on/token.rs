@@ -65,6 +65,7 @@ impl Drop for Token {
     fn drop(&mut self) {
         let slot = self.slot();
         let entry = slot.entry();
+        crate::backtraces::forget(slot.id());
         slot.clear();
         thread::unregister(entry, slot);
     }

@@ -144,7 +144,12 @@ thread_local! {
     static RCS: RefCell<Vec<WeakList<RcWeak>>> = const { RefCell::new(Vec::new()) };
 }
 
-pub(super) fn register_arc<T: Send + Sync + 'static>(entry: &'static TypeEntry, site: &'static Site, value: &Arc<T>) {
+/// Returns the new instance's id; `None` if the value was already listed.
+pub(super) fn register_arc<T: Send + Sync + 'static>(
+    entry: &'static TypeEntry,
+    site: &'static Site,
+    value: &Arc<T>,
+) -> Option<u64> {
     // Tracking the same value twice keeps one instance. Only a value that
     // already has a weak reference can be tracked; the lists are searched
     // only then. (Two threads tracking one value at the same instant may
@@ -152,28 +157,34 @@ pub(super) fn register_arc<T: Send + Sync + 'static>(entry: &'static TypeEntry, 
     if Arc::weak_count(value) > 0 {
         let addr = Arc::as_ptr(value) as *const ();
         if entry.cells().any(|cell| cell.arcs.lock().holds(addr)) {
-            return;
+            return None;
         }
     }
     let created = super::clock::ticks();
     let weak: ArcWeak = Arc::downgrade(value) as sync::Weak<T> as ArcWeak;
+    let mut new_id = 0;
     let grown = as_writer(entry, |cell, id, thread| {
+        new_id = id;
         // Counted before it is listed: a query that reads the list and the
         // count under the list's lock never sees more live than total.
         CounterCell::bump(&cell.shared);
         cell.arcs.lock().push(WeakEntry { stamp: Stamp { id, site, thread, created }, weak })
     });
     entry.note_shared(grown, 0); // after the list's lock is released
+    Some(new_id)
 }
 
-pub(super) fn register_rc<T: 'static>(entry: &'static TypeEntry, site: &'static Site, value: &Rc<T>) {
+/// Returns the new instance's id; `None` if the value was already listed.
+pub(super) fn register_rc<T: 'static>(entry: &'static TypeEntry, site: &'static Site, value: &Rc<T>) -> Option<u64> {
     // Tracking the same value twice keeps one instance (see `register_arc`).
     if Rc::weak_count(value) > 0 && with_rcs(entry, |l| l.holds(Rc::as_ptr(value) as *const ())) == Some(true) {
-        return;
+        return None;
     }
     let created = super::clock::ticks();
     let weak: RcWeak = Rc::downgrade(value) as rc::Weak<T> as RcWeak;
+    let mut new_id = 0;
     let held = as_writer(entry, |cell, id, thread| {
+        new_id = id;
         CounterCell::bump(&cell.shared);
         WeakEntry { stamp: Stamp { id, site, thread, created }, weak }
     });
@@ -191,6 +202,7 @@ pub(super) fn register_rc<T: 'static>(entry: &'static TypeEntry, site: &'static 
     if let Ok(Some(len)) = listed {
         entry.note_shared(0, len);
     }
+    Some(new_id)
 }
 
 /// Runs `f` on this thread's `Rc` list for `entry`, if it has one.

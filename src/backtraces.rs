@@ -1,0 +1,311 @@
+//! Optional creation backtraces, as tracemalloc and dhat offer them.
+//!
+//! Off by default. [`capture_backtraces`] turns capture on or off for the
+//! calling thread; the environment variable `INSTRACK_BACKTRACE=1` turns it
+//! on for every thread that does not say otherwise. A captured backtrace is
+//! a `std::backtrace::Backtrace`, resolved to symbols only when a report or
+//! diff prints it (or a program formats it).
+//!
+//! Backtraces live in a side table keyed by instance id, so instances made
+//! without one cost nothing more: a `Tracked` token removes its entry when it
+//! drops (one load of a flag while no backtrace was ever captured); entries
+//! of shared values hold a weak reference and are pruned when the table has
+//! doubled.
+
+use std::any::Any;
+use std::backtrace::Backtrace;
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// Turns the capture of a creation backtrace per tracked instance on or off
+/// for the calling thread, whatever `INSTRACK_BACKTRACE` says. Reports then
+/// print, under each instance made meanwhile, its first frames outside std
+/// and instrack, and diffs group new instances by backtrace as well as by
+/// site. Does nothing when tracking is compiled out.
+///
+/// Capturing costs a stack walk per instance (see the `backtrace` bench):
+/// turn it on around the code under suspicion.
+///
+/// # Examples
+/// ```
+/// struct Job { _t: instrack::Tracked<Self> }
+///
+/// instrack::capture_backtraces(true);
+/// let job = Job { _t: instrack::track!() };
+/// instrack::capture_backtraces(false);
+/// let snap = instrack::snapshot().narrow("Job");
+/// if let Some(i) = snap.instances().next() {
+///     assert!(i.backtrace().is_some());
+///     println!("{}", i.short_backtrace().unwrap()); // resolved now
+/// }
+/// # drop(job);
+/// ```
+pub fn capture_backtraces(on: bool) {
+    if on {
+        GLOBAL.store(MAYBE, Relaxed);
+    }
+    let _ = THREAD.try_with(|t| t.set(if on { ON } else { OFF }));
+}
+
+const UNSET: u8 = 0;
+const OFF: u8 = 1;
+const ON: u8 = 2;
+
+thread_local! {
+    static THREAD: Cell<u8> = const { Cell::new(UNSET) };
+}
+
+/// What `INSTRACK_BACKTRACE` says, read once.
+static FROM_ENV: AtomicU8 = AtomicU8::new(UNSET);
+
+/// `OFF` once the environment said off and no thread ever turned capture
+/// on: the one load a registration pays while backtraces are off.
+static GLOBAL: AtomicU8 = AtomicU8::new(UNSET);
+const MAYBE: u8 = 3;
+
+/// Set once any backtrace was captured: until then a drop skips the table.
+static ANY: AtomicBool = AtomicBool::new(false);
+
+/// Whether an instance made now on this thread gets a backtrace.
+#[inline(always)]
+pub(crate) fn capturing() -> bool {
+    GLOBAL.load(Relaxed) != OFF && capturing_here()
+}
+
+#[cold]
+#[inline(never)]
+fn capturing_here() -> bool {
+    let here = THREAD.try_with(Cell::get).unwrap_or(UNSET);
+    match here {
+        ON => true,
+        OFF => false,
+        _ => match FROM_ENV.load(Relaxed) {
+            ON => true,
+            OFF => false,
+            _ => read_env(),
+        },
+    }
+}
+
+#[cold]
+fn read_env() -> bool {
+    let on = std::env::var_os("INSTRACK_BACKTRACE").is_some_and(|v| v != "0" && !v.is_empty());
+    FROM_ENV.store(if on { ON } else { OFF }, Relaxed);
+    // Off everywhere unless a thread turned capture on meanwhile.
+    let _ = GLOBAL.compare_exchange(UNSET, if on { MAYBE } else { OFF }, Relaxed, Relaxed);
+    on
+}
+
+/// How an entry knows its instance is gone: a token removes its own entry;
+/// an `Arc`'s entry holds a weak reference. (`Rc`s have a table per thread.)
+enum Alive {
+    Token,
+    Shared(std::sync::Weak<dyn Any + Send + Sync>),
+}
+
+type LocalTraces = HashMap<u64, (Arc<Backtrace>, std::rc::Weak<dyn Any>)>;
+
+thread_local! {
+    /// This thread's `Rc` backtraces, with a weak reference each; pruned
+    /// when the table has doubled.
+    static LOCAL: std::cell::RefCell<(LocalTraces, usize)> = std::cell::RefCell::new((HashMap::new(), 1024));
+}
+
+struct Table {
+    traces: HashMap<u64, (Arc<Backtrace>, Alive)>,
+    prune_at: usize,
+}
+
+static TABLE: Mutex<Option<Table>> = Mutex::new(None);
+
+fn table() -> MutexGuard<'static, Option<Table>> {
+    TABLE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn insert(id: u64, alive: Alive) {
+    let trace = Arc::new(Backtrace::force_capture()); // a stack walk; symbols resolved when printed
+    ANY.store(true, Relaxed);
+    let mut guard = table();
+    let t = guard.get_or_insert_with(|| Table { traces: HashMap::new(), prune_at: 1024 });
+    if t.traces.len() >= t.prune_at {
+        t.traces.retain(|_, (_, alive)| match alive {
+            Alive::Shared(w) => w.strong_count() > 0,
+            Alive::Token => true,
+        });
+        t.prune_at = (2 * t.traces.len()).max(1024);
+    }
+    t.traces.insert(id, (trace, alive));
+}
+
+/// Whether a new token instance may need a backtrace: compiled out, a
+/// constant `false`; while capture is off everywhere, one load.
+#[inline(always)]
+pub(crate) fn maybe() -> bool {
+    crate::ENABLED && GLOBAL.load(Relaxed) != OFF
+}
+
+/// Records a backtrace for a new token instance, if this thread captures.
+#[cold]
+#[inline(never)]
+pub(crate) fn for_token(id: Option<u64>) {
+    if let (true, Some(id)) = (capturing_here(), id) {
+        insert(id, Alive::Token);
+    }
+}
+
+/// Records a backtrace for the shared instance `id`, if this thread captures.
+pub(crate) fn for_arc<T: Send + Sync + 'static>(id: Option<u64>, value: &Arc<T>) {
+    if let Some(id) = id {
+        if crate::ENABLED && capturing() {
+            let weak = Arc::downgrade(value) as std::sync::Weak<dyn Any + Send + Sync>;
+            insert(id, Alive::Shared(weak));
+        }
+    }
+}
+
+/// Records a backtrace for the `Rc` instance `id`, if this thread captures.
+pub(crate) fn for_rc<T: 'static>(id: Option<u64>, value: &std::rc::Rc<T>) {
+    if let Some(id) = id {
+        if crate::ENABLED && capturing() {
+            let trace = Arc::new(Backtrace::force_capture());
+            let weak = std::rc::Rc::downgrade(value) as std::rc::Weak<dyn Any>;
+            ANY.store(true, Relaxed);
+            let _ = LOCAL.try_with(|local| {
+                let Ok(mut local) = local.try_borrow_mut() else { return };
+                let (traces, prune_at) = &mut *local;
+                if traces.len() >= *prune_at {
+                    traces.retain(|_, (_, w)| w.strong_count() > 0);
+                    *prune_at = (2 * traces.len()).max(1024);
+                }
+                traces.insert(id, (trace, weak));
+            });
+        }
+    }
+}
+
+/// Forgets the backtrace of a token instance that drops.
+#[inline(always)]
+#[allow(dead_code)] // called by the registry, which may be compiled out
+pub(crate) fn forget(id: u64) {
+    if ANY.load(Relaxed) {
+        forget_slow(id);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn forget_slow(id: u64) {
+    if let Some(t) = table().as_mut() {
+        t.traces.remove(&id);
+    }
+}
+
+/// The backtraces of these instance ids, if any were captured.
+pub(crate) fn lookup(ids: impl Iterator<Item = u64>) -> HashMap<u64, Arc<Backtrace>> {
+    if !ANY.load(Relaxed) {
+        return HashMap::new();
+    }
+    let guard = table();
+    let local = LOCAL.try_with(|l| {
+        l.try_borrow().ok().map(|l| l.0.iter().map(|(id, (t, _))| (*id, t.clone())).collect::<HashMap<_, _>>())
+    });
+    let local = local.ok().flatten().unwrap_or_default();
+    ids.filter_map(|id| {
+        let shared = guard.as_ref().and_then(|t| t.traces.get(&id)).map(|e| e.0.clone());
+        Some((id, shared.or_else(|| local.get(&id).cloned())?))
+    })
+    .collect()
+}
+
+/// How many frames a short backtrace shows.
+const FRAMES: usize = 5;
+
+/// The first frames of `trace` outside std, core, alloc and instrack, as
+/// `function (file:line)` lines; resolves its symbols.
+pub(crate) fn short(trace: &Backtrace) -> ShortBacktrace {
+    let text = trace.to_string();
+    let mut frames = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some((_, symbol)) = line.trim_start().split_once(": ") else { continue };
+        let at = lines.peek().and_then(|l| l.trim_start().strip_prefix("at ")).map(str::to_owned);
+        if at.is_some() {
+            lines.next();
+        }
+        const PREFIXES: [&str; 13] = [
+            "std::",
+            "core::",
+            "alloc::",
+            "instrack::",
+            "<std::",
+            "<core::",
+            "<alloc::",
+            "<instrack::",
+            "__rust",
+            "backtrace::",
+            "test::",
+            "<test::",
+            "__libc",
+        ];
+        const NAMES: [&str; 5] = ["main", "clone", "clone3", "_start", "start_thread"];
+        let internal = PREFIXES.iter().any(|p| symbol.starts_with(p)) || NAMES.contains(&symbol);
+        if internal {
+            continue;
+        }
+        frames.push(match at {
+            Some(at) => format!("{symbol} ({at})"),
+            None => symbol.to_owned(),
+        });
+        if frames.len() == FRAMES {
+            break;
+        }
+    }
+    ShortBacktrace { frames }
+}
+
+/// The first frames of a creation backtrace outside std and instrack; see
+/// [`Instance::short_backtrace`](crate::Instance::short_backtrace).
+///
+/// # Examples
+/// ```
+/// #[derive(Debug)]
+/// struct Conn { _t: instrack::Tracked<Self> }
+///
+/// instrack::capture_backtraces(true);
+/// let _c = Conn { _t: instrack::track!() };
+/// for i in instrack::snapshot().narrow("Conn").instances() {
+///     if let Some(short) = i.short_backtrace() {
+///         for frame in short.frames() {
+///             println!("    at {frame}");
+///         }
+///     }
+/// }
+/// instrack::capture_backtraces(false);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ShortBacktrace {
+    frames: Vec<String>,
+}
+
+impl ShortBacktrace {
+    /// The frames, innermost first: `function (file:line)`.
+    pub fn frames(&self) -> &[String] {
+        &self.frames
+    }
+}
+
+impl fmt::Display for ShortBacktrace {
+    /// One frame per line, each `at function (file:line)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, frame) in self.frames.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "at {frame}")?;
+        }
+        Ok(())
+    }
+}
