@@ -251,7 +251,11 @@ pub(crate) fn short(trace: &Backtrace) -> ShortBacktrace {
             "__libc",
         ];
         const NAMES: [&str; 5] = ["main", "clone", "clone3", "_start", "start_thread"];
-        let internal = PREFIXES.iter().any(|p| symbol.starts_with(p)) || NAMES.contains(&symbol);
+        // Calls through closures and the runtime's entry (`<&dyn Fn… as FnOnce>::call_once`).
+        const INSIDE: [&str; 3] = ["core::ops::function::Fn", "std::rt::", "std::panicking::"];
+        let internal = PREFIXES.iter().any(|p| symbol.starts_with(p))
+            || NAMES.contains(&symbol)
+            || INSIDE.iter().any(|p| symbol.contains(p));
         if internal {
             continue;
         }
