@@ -165,11 +165,13 @@ impl TypeEntry {
     }
 
     /// (shared registrations, live `Arc`s), each cell's pair read at one
-    /// moment, under its list's lock.
+    /// moment, under its list's lock. Prunes the lists on the way (see
+    /// `weak_list`: how an idle thread's dead entries go).
     fn shared_counts(&self) -> (u64, usize) {
         self.cells().fold((0, 0), |(registered, live), cell| {
-            let list = cell.arcs.lock();
-            (registered + cell.shared.load(Acquire), live + list.live())
+            let mut list = cell.arcs.lock();
+            let alive = self.prune_arcs(&mut list);
+            (registered + cell.shared.load(Acquire), live + alive)
         })
     }
 

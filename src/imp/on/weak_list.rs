@@ -6,6 +6,13 @@
 //! index. A list prunes its dead entries whenever it has doubled since the
 //! last pruning: amortized O(1) per registration, and a dead `Weak` (which
 //! keeps its allocation) lives at most that long.
+//!
+//! A thread that registers and then stays idle never pushes again, so its
+//! `Arc` list is pruned by readers instead: every query that reads the type's
+//! lists (`counts`, and so periodic sampling, `snapshot`, reports, leak
+//! checks, cycle finding) and every peak recount prunes each list it reads,
+//! under that list's lock. An idle thread's `Rc` lists can be read only by
+//! that thread, and are pruned when it queries or registers again.
 
 use super::counters::CounterCell;
 use super::registry::TypeEntry;
