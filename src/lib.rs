@@ -50,6 +50,11 @@
 //! - **Leak assertions.** [`assert_no_leaks!`] fails a test that leaves
 //!   tracked instances alive; [`survivors`] and [`checkpoint`] return them;
 //!   [`expect_dropped`] checks that an `Arc` or `Rc` is gone.
+//! - **Watching a running program.** A [`Sampler`] records the counts of
+//!   every type into a bounded [`Timeline`] whose [`suspects`](Timeline::suspects)
+//!   are the types that keep growing; [`growth`] shows what grew since the
+//!   previous call; [`report_at_exit`] and `report_on_signal` (`SIGUSR1`)
+//!   report without a planted call; with `serde`, every result is JSON.
 //!
 //! # Configuration
 //!
@@ -95,6 +100,14 @@
 //! assert_eq!(text.contains("compiled out"), !instrack::ENABLED);
 //! ```
 //!
+//! # Features
+//!
+//! | feature | what it gives | dependencies it adds |
+//! |---|---|---|
+//! | `tracking` | tracking in builds without `debug_assertions` (see above) | none |
+//! | `serde` | `Serialize` for the query results, each document with a versioned `schema` field; `to_json` | `serde`, `serde_json` |
+//! | `signal` | `report_on_signal`: a report each time the process receives `SIGUSR1` (Unix) | `signal-hook` |
+//!
 //! # Counting
 //!
 //! [`Counts::live`] and [`Counts::total`] are exact with any number of
@@ -127,6 +140,8 @@
 
 mod cycles;
 mod diff;
+#[cfg(feature = "serde")]
+mod json;
 mod leaks;
 mod pattern;
 mod shared;
@@ -134,6 +149,7 @@ mod site;
 mod snapshot;
 mod trace;
 mod tracked;
+mod watch;
 
 cfg_if::cfg_if! {
     if #[cfg(any(debug_assertions, feature = "tracking"))] {
@@ -153,10 +169,15 @@ use std::sync::Arc;
 
 pub use cycles::{find_cycles, graph_dot, why_alive, Cycle, RefNode, Retention};
 pub use diff::{Diff, TypeDiff};
+#[cfg(feature = "serde")]
+pub use json::{to_json, SCHEMA_VERSION};
 pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, DropExpectation, Watch, WeakCount};
 pub use snapshot::{Counts, Instance, Snapshot, TypeCounts};
 pub use trace::{Edges, Trace};
 pub use tracked::Tracked;
+pub use watch::{growth, report_at_exit, ExitReport, Growth, GrowthEntry, Point, Sampler, Series, Suspect, Timeline};
+#[cfg(all(unix, feature = "signal"))]
+pub use watch::{report_on_signal, SignalReport};
 
 /// Whether tracking is compiled into this build: `true` when instrack is built
 /// with `debug_assertions` or its `tracking` feature. See "Configuration" in

@@ -718,7 +718,6 @@ pub(crate) fn counts(type_id: TypeId) -> Counts {
 
 /// The counts of every tracked type, from the counters and the weak lists
 /// only: no instance record is read and no user code runs (for sampling).
-#[allow(dead_code)] // for the sampler
 pub(crate) fn all_counts() -> Vec<TypeCounts> {
     let entries: Vec<&'static TypeEntry> = registry().types.iter().map(|e| *e.value()).collect();
     entries.into_iter().map(|e| TypeCounts { key: e.index as u32, name: e.name, counts: e.counts() }).collect()
