@@ -55,6 +55,9 @@
 //!   are the types that keep growing; [`growth`] shows what grew since the
 //!   previous call; [`report_at_exit`] and `report_on_signal` (`SIGUSR1`)
 //!   report without a planted call; with `serde`, every result is JSON.
+//! - **Seeing it.** With `html`, `html::write` makes one self-contained HTML
+//!   page (suspects, a chart of live counts over time, a sortable table of
+//!   types, instances by site, leaked cycles drawn).
 //!
 //! # Configuration
 //!
@@ -107,6 +110,7 @@
 //! | `tracking` | tracking in builds without `debug_assertions` (see above) | none |
 //! | `serde` | `Serialize` for the query results, each document with a versioned `schema` field; `to_json` | `serde`, `serde_json` |
 //! | `signal` | `report_on_signal`: a report each time the process receives `SIGUSR1` (Unix) | `signal-hook` |
+//! | `html` | `html::Page` and `html::write`: one self-contained HTML page, everything from the program escaped | `html-escape` |
 //!
 //! # Counting
 //!
@@ -140,6 +144,8 @@
 
 mod cycles;
 mod diff;
+#[cfg(feature = "html")]
+pub mod html;
 #[cfg(feature = "serde")]
 mod json;
 mod leaks;

@@ -9,6 +9,8 @@
 mod counting;
 mod cycles;
 mod diff;
+#[cfg(feature = "html")]
+mod html;
 mod layout;
 mod leaks;
 mod report;
