@@ -446,7 +446,7 @@ table.sortable th { cursor: pointer; user-select: none; background: #f3f3f5; bor
 table.sortable th[aria-sort=ascending]::after { content: " ▲"; } table.sortable th[aria-sort=descending]::after { content: " ▼"; }
 table.sortable tbody tr:nth-child(even) { background: #fafafa; }
 details.site { margin: .2em 0; } details.site summary { cursor: pointer; }
-table.instances { margin: .2em 0 .4em 1.5em; color: #333; } td.debug { white-space: pre-wrap; word-break: break-all; }
+table.instances { margin: .2em 0 .4em 1.5em; color: #333; } table.instances td { white-space: nowrap; vertical-align: top; } table.instances td.debug { white-space: pre-wrap; word-break: break-all; min-width: 30em; }
 .cycle-body { display: flex; gap: 1.5em; align-items: flex-start; flex-wrap: wrap; }
 pre.dot { background: #f6f8fa; padding: .6em; max-width: 40em; max-height: 24em; overflow: auto; }
 svg text { font: 11px system-ui, sans-serif; fill: #333; }

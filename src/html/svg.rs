@@ -317,14 +317,20 @@ pub(crate) fn cycle(h: &mut String, cycle: &Cycle) -> fmt::Result {
             )?;
             continue;
         }
+        // Bent to its left, so that a → b and b → a are two arcs, not one line.
+        let (px, py) = (-uy * 0.25 * len, ux * 0.25 * len);
+        let (cx, cy) = ((x1 + x2) / 2.0 + px, (y1 + y2) / 2.0 + py);
+        let toward = |fx: f64, fy: f64, tx: f64, ty: f64| {
+            let (dx, dy) = (tx - fx, ty - fy);
+            let l = (dx * dx + dy * dy).sqrt().max(1e-9);
+            (fx + dx / l * R, fy + dy / l * R)
+        };
+        let (sx, sy) = toward(x1, y1, cx, cy);
+        let (ex, ey) = toward(x2, y2, cx, cy);
         write!(
             h,
-            "<line class=\"edge\" x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#555\" \
-             marker-end=\"url(#arrow)\"/>",
-            x1 + ux * R,
-            y1 + uy * R,
-            x2 - ux * R,
-            y2 - uy * R
+            "<path class=\"edge\" d=\"M{sx:.1},{sy:.1} Q{cx:.1},{cy:.1} {ex:.1},{ey:.1}\" fill=\"none\" \
+             stroke=\"#555\" marker-end=\"url(#arrow)\"/>"
         )?;
     }
     for (node, member) in &nodes {
