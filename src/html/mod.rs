@@ -227,8 +227,17 @@ impl<'a> Page<'a> {
     }
 
     fn table(&self, h: &mut String) -> std::fmt::Result {
-        let growth: HashMap<String, i64> = match self.timeline {
-            Some(t) => t.growth().entries().iter().map(|e| (e.type_name().to_owned(), e.change())).collect(),
+        // First sample to last, as `Timeline::growth` counts it, but shrinking
+        // types too: that one lists only the types that grew.
+        let growth: HashMap<&str, i64> = match self.timeline {
+            Some(t) => t
+                .series()
+                .iter()
+                .filter_map(|s| {
+                    let (first, last) = (s.points().first()?, s.points().last()?);
+                    Some((s.type_name(), last.live() as i64 - first.live() as i64))
+                })
+                .collect(),
             None => HashMap::new(),
         };
         h.push_str(
@@ -252,7 +261,7 @@ impl<'a> Page<'a> {
             )?;
             match growth.get(t.name()) {
                 Some(g) => writeln!(h, "<td class=\"num\" data-v=\"{g}\">{g:+}</td></tr>")?,
-                None if self.timeline.is_some() => h.push_str("<td class=\"num\" data-v=\"0\">0</td></tr>\n"),
+                // Not sampled (made after the last sample), or no timeline.
                 None => h.push_str("<td class=\"num\" data-v=\"0\">—</td></tr>\n"),
             }
         }

@@ -216,3 +216,24 @@ fn fifty_types_over_a_day_stay_readable() {
     }
     assert!(page.len() < 1_000_000, "the page is {} bytes", page.len());
 }
+
+struct Shrinker {
+    _t: Tracked<Self>,
+}
+
+#[test]
+fn the_growth_column_shows_shrinking_types_too() {
+    let few: Vec<Shrinker> = (0..3).map(|_| Shrinker { _t: track!() }).collect();
+    let mut timeline = instrack::Timeline::default();
+    let name = std::any::type_name::<Shrinker>();
+    timeline.record(std::time::Duration::ZERO, [(name, 10, 10)]);
+    timeline.record(std::time::Duration::from_secs(1), [(name, 3, 10)]);
+    let page = render(&Page::new(instrack::snapshot().narrow("Shrinker")).timeline(&timeline));
+    if !instrack::ENABLED {
+        return;
+    }
+    let row = &page[page.find("<td data-v=\"it::html::Shrinker\">").expect("a row for Shrinker")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.ends_with("<td class=\"num\" data-v=\"-7\">-7</td>"), "{row}");
+    drop(few);
+}
