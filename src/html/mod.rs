@@ -260,6 +260,7 @@ impl<'a> Page<'a> {
                 c.live, c.total, c.peak
             )?;
             match growth.get(t.name()) {
+                Some(0) => h.push_str("<td class=\"num\" data-v=\"0\">0</td></tr>\n"),
                 Some(g) => writeln!(h, "<td class=\"num\" data-v=\"{g}\">{g:+}</td></tr>")?,
                 // Not sampled (made after the last sample), or no timeline.
                 None => h.push_str("<td class=\"num\" data-v=\"0\">—</td></tr>\n"),
