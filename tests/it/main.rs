@@ -14,3 +14,4 @@ mod leaks;
 mod report;
 mod shared;
 mod threads;
+mod watch;
