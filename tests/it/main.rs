@@ -9,6 +9,8 @@
 mod counting;
 mod cycles;
 mod diff;
+#[cfg(feature = "serde")]
+mod json;
 mod layout;
 mod leaks;
 mod report;
