@@ -27,8 +27,9 @@ const MIN_TAU: f64 = 0.7;
 ///    lower (Kendall's τ ≥ 0.7; a dip or two does not clear a leak, and
 ///    random noise passes about once in a thousand types);
 /// 3. the floors still rise: the last part's floor is above the middle
-///    part's, which is above the first part's (a burst, or growth that
-///    stopped halfway, is not "keeps growing").
+///    part's, by at least half as much as the middle part's is above the
+///    first's (a burst, or growth that stopped halfway, is not "keeps
+///    growing"; growth that started halfway is).
 ///
 /// [`per_minute`](Self::per_minute) is the Theil–Sen slope of the floors (the
 /// median of the slopes between every two of them), and
@@ -92,7 +93,7 @@ impl fmt::Display for Suspect {
     }
 }
 
-/// One part's floor: the lowest live count and when it was first sampled.
+/// One part's floor: the lowest live count and about when it was sampled.
 #[derive(Clone, Copy)]
 struct Floor {
     live: usize,
@@ -112,9 +113,12 @@ fn judge(name: &Arc<str>, points: &[Point]) -> Option<Suspect> {
         return None;
     }
     let mut parts: [Option<Floor>; PARTS] = [None; PARTS];
+    let mut previous = first;
     for p in points {
         let i = (((p.at() - first).as_nanos() * PARTS as u128) / (span + 1)) as usize;
-        let at = p.at().as_nanos() as u64;
+        // A bucket's lowest sample is somewhere in it: take its middle.
+        let at = ((previous.as_nanos() + p.at().as_nanos()) / 2) as u64;
+        previous = p.at();
         match &mut parts[i] {
             Some(floor) if floor.live <= p.live_min() => {}
             slot => *slot = Some(Floor { live: p.live_min(), at }),
@@ -134,7 +138,9 @@ fn judge(name: &Arc<str>, points: &[Point]) -> Option<Suspect> {
     let pairs = floors.len() * (floors.len() - 1) / 2;
     let tau = (higher as f64 - lower as f64) / pairs as f64;
     let (start, middle, end) = (floors[0], floors[floors.len() / 2], floors[floors.len() - 1]);
-    if tau < MIN_TAU || !(end.live > middle.live && middle.live > start.live) {
+    // Still rising: the second half raised the floor by at least half as much as the first.
+    let (first_half, second_half) = (middle.live.saturating_sub(start.live), end.live.saturating_sub(middle.live));
+    if tau < MIN_TAU || end.live <= start.live || second_half == 0 || second_half * 2 < first_half {
         return None;
     }
     let since = points.iter().rev().find(|p| p.live_min() <= start.live).map_or(first, |p| p.at());

@@ -2,14 +2,15 @@
 //!
 //! Invariant of a [`Series`]: its points are oldest first and form levels,
 //! coarsest first: `[level 7 | … | level 1 | level 0]`. Level 0 holds single
-//! samples (the last [`RECENT`]); a bucket of level `k` merges [`FACTOR`]
-//! buckets of level `k - 1`, keeping their minimum, maximum and last values.
-//! When level `k` holds more than its capacity, its `FACTOR` oldest buckets
-//! (which sit right after level `k + 1`'s newest) merge into one that becomes
-//! level `k + 1`'s newest; the top level, when full, merges its buckets in
-//! pairs. So a series never holds more than `RECENT + 7 × CAPACITY` points,
-//! however long it runs, and the recent past is always at full resolution.
-
+//! samples (at least the last [`RECENT`]); a bucket of level `k` merges
+//! [`FACTOR`] buckets of level `k - 1`, keeping their minimum, maximum and
+//! last values. When a level below the top reaches `FACTOR` more than its
+//! capacity, its `FACTOR` oldest buckets (which sit right after level
+//! `k + 1`'s newest) merge into one that becomes level `k + 1`'s newest; the
+//! top level, when it reaches twice its capacity, merges its buckets in
+//! pairs. So a series never holds more than
+//! `RECENT + 3 + 6 × (CAPACITY + 3) + 2 × CAPACITY - 1` = 620 points, however
+//! long it runs, and the recent past is always at full resolution.
 use super::{Growth, GrowthEntry, Reading, Suspect};
 use crate::snapshot::Age;
 use std::collections::HashMap;
@@ -102,6 +103,8 @@ pub struct Series {
     levels: [u32; LEVELS],
     /// The timeline's sample count when this series last got a point.
     last_sample: u64,
+    /// The live count of the series' first sample, kept when its bucket merges.
+    first_live: usize,
 }
 
 impl Series {
@@ -123,7 +126,7 @@ impl Series {
         self.levels[0] += 1;
         let mut k = 0;
         let mut end = self.points.len(); // one past level k's last point
-        while k + 1 < LEVELS && self.levels[k] as usize > if k == 0 { RECENT } else { CAPACITY } {
+        while k + 1 < LEVELS && self.levels[k] as usize >= FACTOR + if k == 0 { RECENT } else { CAPACITY } {
             let start = end - self.levels[k] as usize;
             let merged = self.points[start..start + FACTOR].iter().copied().reduce(Point::merge).expect("FACTOR > 0");
             self.points[start] = merged;
@@ -134,7 +137,7 @@ impl Series {
             k += 1;
         }
         let top = LEVELS - 1;
-        if self.levels[top] as usize > CAPACITY {
+        if self.levels[top] as usize >= 2 * CAPACITY {
             let n = self.levels[top] as usize;
             for i in 0..n / 2 {
                 self.points[i] = self.points[2 * i].merge(self.points[2 * i + 1]);
@@ -150,11 +153,11 @@ impl Series {
 }
 
 /// Per tracked type, the series of `(time, live, total)` a [`Sampler`](crate::Sampler)
-/// recorded, in bounded memory: the last 120 samples at full resolution,
-/// older ones merged into buckets of 4, 16, 64, … samples that keep the
-/// minimum, maximum and last live count (as round-robin databases do). A
-/// series never holds more than 540 points; a day of samples every second
-/// takes about 430 points (17 KiB) per type.
+/// recorded, in bounded memory: at least the last 120 samples at full
+/// resolution, older ones merged into buckets of 4, 16, 64, … samples that
+/// keep the minimum, maximum and last live count (as round-robin databases
+/// do). A series never holds more than 620 points (40 bytes each); a day of
+/// samples every second takes about 430 points (17 KiB) per type.
 ///
 /// `Display` prints one line per type, most grown first, with a sparkline of
 /// its live count and its first, last, smallest and largest live count.
@@ -239,7 +242,13 @@ impl Timeline {
                 None => {
                     let name: Arc<str> = Arc::from(name);
                     self.index.insert(name.clone(), self.series.len());
-                    self.series.push(Series { name, points: Vec::new(), levels: [0; LEVELS], last_sample: 0 });
+                    self.series.push(Series {
+                        name,
+                        points: Vec::new(),
+                        levels: [0; LEVELS],
+                        last_sample: 0,
+                        first_live: live,
+                    });
                     self.series.len() - 1
                 }
             };
@@ -247,11 +256,15 @@ impl Timeline {
             let point = Point { at: nanos, live, min: live, max: live, total };
             if series.last_sample == self.samples {
                 // The same name twice in one sample: two types that share a name.
+                let only = series.points.len() == 1;
                 let p = series.points.last_mut().expect("a point of this sample");
                 p.live += live;
                 p.min = p.live;
                 p.max = p.max.max(p.live);
                 p.total += total;
+                if only {
+                    series.first_live = p.live;
+                }
             } else {
                 series.last_sample = self.samples;
                 series.push(point);
@@ -293,7 +306,7 @@ impl Timeline {
         super::suspects::find(self)
     }
 
-    /// Per type, the change in live count from its first point to its last,
+    /// Per type, the change in live count from its first sample to its last,
     /// for the types that grew, largest first; unlike [`growth()`](crate::growth)
     /// it touches no state.
     ///
@@ -312,8 +325,8 @@ impl Timeline {
             .series
             .iter()
             .filter_map(|s| {
-                let (first, last) = (s.points.first()?, s.points.last()?);
-                let change = last.live as i64 - first.live as i64;
+                let last = s.points.last()?;
+                let change = last.live as i64 - s.first_live as i64;
                 (change > 0).then(|| GrowthEntry::new(s.name.clone(), last.live, change))
             })
             .collect();
@@ -372,13 +385,12 @@ impl fmt::Display for Timeline {
             if self.samples == 1 { "" } else { "s" }
         )?;
         let mut rows: Vec<&Series> = self.series.iter().filter(|s| !s.points.is_empty()).collect();
-        let grown =
-            |s: &Series| s.points.last().map_or(0, |p| p.live as i64) - s.points.first().map_or(0, |p| p.live as i64);
+        let grown = |s: &Series| s.points.last().map_or(0, |p| p.live as i64) - s.first_live as i64;
         rows.sort_by(|a, b| grown(b).cmp(&grown(a)).then_with(|| a.name.cmp(&b.name)));
         let name_width = rows.iter().map(|s| s.name.chars().count()).max().unwrap_or(0);
         let spark_width = rows.iter().map(|s| s.points.len().min(SPARK_WIDTH)).max().unwrap_or(0);
         for s in rows {
-            let first = s.points[0].live;
+            let first = s.first_live;
             let last = s.points[s.points.len() - 1].live;
             let min = s.points.iter().map(|p| p.min).min().unwrap_or(0);
             let max = s.points.iter().map(|p| p.max).max().unwrap_or(0);

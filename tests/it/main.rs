@@ -11,8 +11,11 @@ mod cycles;
 mod diff;
 #[cfg(feature = "html")]
 mod html;
+#[cfg(feature = "serde")]
+mod json;
 mod layout;
 mod leaks;
 mod report;
 mod shared;
 mod threads;
+mod watch;
