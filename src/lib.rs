@@ -57,7 +57,8 @@
 //!   report without a planted call; with `serde`, every result is JSON.
 //! - **Seeing it.** With `html`, `html::write` makes one self-contained HTML
 //!   page (suspects, a chart of live counts over time, a sortable table of
-//!   types, instances by site, leaked cycles drawn).
+//!   types, instances by site, leaked cycles drawn); with `http`, `serve`
+//!   answers that page and the reports live on a loopback address.
 //!
 //! # Configuration
 //!
@@ -111,6 +112,7 @@
 //! | `serde` | `Serialize` for the query results, each document with a versioned `schema` field; `to_json` | `serde`, `serde_json` |
 //! | `signal` | `report_on_signal`: a report each time the process receives `SIGUSR1` (Unix) | `signal-hook` |
 //! | `html` | `html::Page` and `html::write`: one self-contained HTML page, everything from the program escaped | `html-escape` |
+//! | `http` | `serve`: the page, the reports and the JSON live on a loopback address, GET only, bounded clients (enables `html`, `serde`) | `httparse` |
 //!
 //! # Counting
 //!
@@ -146,6 +148,8 @@ mod cycles;
 mod diff;
 #[cfg(feature = "html")]
 pub mod html;
+#[cfg(feature = "http")]
+mod http;
 #[cfg(feature = "serde")]
 mod json;
 mod leaks;
@@ -175,6 +179,8 @@ use std::sync::Arc;
 
 pub use cycles::{find_cycles, graph_dot, why_alive, Cycle, RefNode, Retention};
 pub use diff::{Diff, TypeDiff};
+#[cfg(feature = "http")]
+pub use http::{serve, Server, ServerBuilder, MAX_REQUEST_HEAD};
 #[cfg(feature = "serde")]
 pub use json::{to_json, SCHEMA_VERSION};
 pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, DropExpectation, Watch, WeakCount};

@@ -11,6 +11,8 @@ mod cycles;
 mod diff;
 #[cfg(feature = "html")]
 mod html;
+#[cfg(feature = "http")]
+mod http;
 #[cfg(feature = "serde")]
 mod json;
 mod layout;
