@@ -6,6 +6,8 @@
 //! binaries of their own (`tests/memory*.rs`): nothing else may allocate
 //! while they measure.
 
+#[cfg(feature = "http")]
+mod browser;
 mod counting;
 mod cycles;
 mod diff;
