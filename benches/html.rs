@@ -41,7 +41,9 @@ fn populate() {
 }
 
 fn main() {
-    println!("instrack::ENABLED = {}; {LIVE} live instances", instrack::ENABLED);
+    populate();
+    let bytes = Page::new(instrack::snapshot()).render().len();
+    println!("instrack::ENABLED = {}; {LIVE} live instances; the page is {bytes} bytes", instrack::ENABLED);
     divan::main();
 }
 
