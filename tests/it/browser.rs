@@ -108,12 +108,16 @@ fn the_dashboard_page_in_headless_chromium() {
     run(Command::new(&example).args(["--write", page.to_str().unwrap(), "--seconds", "3"]));
     let html = std::fs::read_to_string(&page).unwrap();
 
-    // The same page with a script that clicks the "live" header once loaded:
-    // the DOM dumped afterwards shows what the click did.
-    let clicking = out.join("dashboard-clicked.html");
-    let click = "<script>document.querySelector('th[data-key=live]').click();</script>";
-    let with_click = html.replacen("</body>", &format!("{click}</body>"), 1);
-    std::fs::write(&clicking, &with_click).unwrap();
+    // The same page with a script that clicks a header once loaded (the
+    // "live" one, or "type" twice): the DOM dumped afterwards shows what the
+    // clicks did.
+    let clicking = |key: &str, times: usize| {
+        let path = out.join(format!("dashboard-clicked-{key}.html"));
+        let click = format!("document.querySelector('th[data-key={key}]').click();").repeat(times);
+        std::fs::write(&path, html.replacen("</body>", &format!("<script>{click}</script></body>"), 1)).unwrap();
+        path
+    };
+    let (by_live, by_type) = (clicking("live", 1), clicking("type", 2));
 
     let tmp = std::env::temp_dir().join(format!("instrack-chromium-{}", std::process::id()));
     let screenshot = out.join("dashboard.png");
@@ -126,11 +130,9 @@ fn the_dashboard_page_in_headless_chromium() {
     );
     assert!(std::fs::metadata(&screenshot).map(|m| m.len() > 10_000).unwrap_or(false), "no screenshot");
     let dom = chromium_on(&browser, &page, &tmp.join("plain"), &["--dump-dom".into()]);
-    let clicked = if instrack::ENABLED {
-        chromium_on(&browser, &clicking, &tmp.join("click"), &["--dump-dom".into()])
-    } else {
-        String::new()
-    };
+    let dump = |page: &Path, profile: &str| chromium_on(&browser, page, &tmp.join(profile), &["--dump-dom".into()]);
+    let (clicked, clicked_type) =
+        if instrack::ENABLED { (dump(&by_live, "live"), dump(&by_type, "type")) } else { Default::default() };
     let _ = std::fs::remove_dir_all(&tmp);
     eprintln!("browser test: page, DOM and screenshot in {}", out.display());
     std::fs::write(out.join("dashboard-dom.html"), &dom).unwrap();
@@ -178,6 +180,16 @@ fn the_dashboard_page_in_headless_chromium() {
     assert!(after.windows(2).all(|w| w[0] <= w[1]), "sorted ascending after the click: {after:?}");
     assert_ne!(before, after, "the click changed the order");
     assert!(clicked.contains("data-key=\"live\" class=\"num\" aria-sort=\"ascending\""));
+    // Two clicks on "type": by name, descending (text, not numbers).
+    let names: Vec<String> = between(&clicked_type, "<table class=\"sortable\" id=\"types-table\">", "</table>")
+        .split("<tr>")
+        .skip(2)
+        .map(|row| attributes(row, "data-v")[0].clone())
+        .collect();
+    let mut expected = names.clone();
+    expected.sort_by(|a, b| b.cmp(a));
+    assert_eq!(names, expected, "sorted by name, descending, after two clicks");
+    assert!(clicked_type.contains("data-key=\"type\" aria-sort=\"descending\""));
 
     // The leaked cycle is drawn.
     let cycles = between(&dom, "<section id=\"cycles\">", "</section>");
