@@ -396,7 +396,11 @@ fn build_mode() -> &'static str {
 
 /// The time now as `YYYY-MM-DD HH:MM:SS UTC`.
 fn utc_now() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs();
+    utc(SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs())
+}
+
+/// `secs` after the Unix epoch as `YYYY-MM-DD HH:MM:SS UTC`.
+fn utc(secs: u64) -> String {
     let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
     // Days to a civil date: Howard Hinnant's `civil_from_days`.
     let z = days + 719_468;
@@ -488,3 +492,21 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
 });
 </script>
 "#;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_are_civil_dates() {
+        let cases = [
+            (0, "1970-01-01 00:00:00 UTC"),
+            (951_782_399, "2000-02-28 23:59:59 UTC"),
+            (951_868_800, "2000-03-01 00:00:00 UTC"), // 2000-02-29 existed
+            (4_107_542_399, "2100-02-28 23:59:59 UTC"),
+            (4_107_542_400, "2100-03-01 00:00:00 UTC"), // the next second: 2100-02-29 did not
+            (1_795_862_764, "2026-11-28 10:46:04 UTC"),
+        ];
+        for (secs, text) in cases {
+            assert_eq!(super::utc(secs), text);
+        }
+    }
+}
