@@ -230,3 +230,11 @@ fn the_page_charts_a_shared_sampler() {
     drop(server);
     assert_eq!(std::sync::Arc::strong_count(&sampler), 1, "the dropped server let go of the sampler");
 }
+
+#[test]
+fn the_server_and_the_page_can_move_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Server>();
+    send_sync::<instrack::ServerBuilder>();
+    send_sync::<instrack::html::Page<'static>>();
+}
