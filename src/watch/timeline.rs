@@ -176,9 +176,10 @@ impl Series {
 ///     timeline.record(at, [("app::Session", 10 * minute as usize, 10 * minute), ("app::Request", 3, 50 * minute)]);
 /// }
 /// assert_eq!(timeline.span(), Duration::from_secs(540));
-/// println!("{timeline}");
-/// // app::Session  ▁▂▂▃▄▅▅▆▇█  first 0  last 90  min 0  max 90
-/// // app::Request  ▁▁▁▁▁▁▁▁▁▁  first 3  last 3  min 3  max 3
+/// print!("{timeline}");
+/// // instrack: 2 tracked types over 9m00s, 10 samples
+/// //     app::Session  ▁▁▂▃▄▄▅▆▇█  first 0  last 90  min 0  max 90
+/// //     app::Request  ▁▁▁▁▁▁▁▁▁▁  first 3  last 3  min 3  max 3
 /// assert_eq!(timeline.suspects()[0].type_name(), "app::Session");
 /// ```
 #[derive(Clone, Debug, Default)]
