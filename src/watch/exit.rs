@@ -46,6 +46,15 @@ pub fn report_at_exit(pattern: &str) -> ExitReport {
 }
 
 /// The guard [`report_at_exit`] returns; the report is written when it drops.
+///
+/// # Examples
+/// ```
+/// let guard = instrack::report_at_exit("Session Conn");
+/// # if std::env::var_os("INSTRACK_REPORT").is_none() {
+/// assert_eq!(guard.pattern(), Some("Session Conn")); // unless INSTRACK_REPORT says otherwise
+/// # }
+/// guard.cancel(); // changed our mind: no report
+/// ```
 pub struct ExitReport {
     settings: Settings,
     baseline: HashMap<&'static str, usize>,

@@ -86,6 +86,39 @@ impl Settings {
     }
 }
 
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+/// Characters of a sparkline at most.
+pub(crate) const SPARK_WIDTH: usize = 40;
+
+/// The live counts of `points` as at most `SPARK_WIDTH` bars, each bar the
+/// last live count in its slice of time, scaled from the series' min to max.
+pub(crate) fn sparkline(points: &[Point]) -> String {
+    let (Some(first), Some(last)) = (points.first(), points.last()) else { return String::new() };
+    let lo = points.iter().map(Point::live_min).min().unwrap_or(0);
+    let hi = points.iter().map(Point::live_max).max().unwrap_or(0);
+    let width = points.len().min(SPARK_WIDTH);
+    let span = (last.at() - first.at()).as_nanos();
+    let mut columns: Vec<Option<usize>> = vec![None; width];
+    for (i, p) in points.iter().enumerate() {
+        let col = if span == 0 {
+            i * width / points.len()
+        } else {
+            ((p.at() - first.at()).as_nanos() * width as u128 / (span + 1)) as usize
+        };
+        columns[col.min(width - 1)] = Some(p.live());
+    }
+    let mut previous = first.live();
+    columns
+        .into_iter()
+        .map(|c| {
+            let v = c.unwrap_or(previous);
+            previous = v;
+            let level = if hi == lo { 0 } else { (v - lo) * (BARS.len() - 1) / (hi - lo) };
+            BARS[level]
+        })
+        .collect()
+}
+
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -77,7 +77,17 @@ impl Sampler {
         sampler
     }
 
-    /// A copy of the timeline so far.
+    /// A copy of the timeline so far: its series, suspects and growth.
+    ///
+    /// # Examples
+    /// ```
+    /// let sampler = instrack::Sampler::start(std::time::Duration::from_secs(1));
+    /// let timeline = sampler.timeline(); // the first sample may not be in yet
+    /// assert!(timeline.samples() <= 1);
+    /// if !instrack::ENABLED {
+    ///     assert!(!sampler.is_running() && timeline.series().is_empty());
+    /// }
+    /// ```
     pub fn timeline(&self) -> Timeline {
         lock(&self.timeline).clone()
     }

@@ -73,6 +73,14 @@ pub fn report_on_signal(pattern: &str) -> io::Result<SignalReport> {
 /// it is dropped, which unregisters the handler and joins the thread. After
 /// that, `SIGUSR1` is ignored (signal-hook never restores the default action,
 /// which would end the process).
+///
+/// # Examples
+/// ```
+/// let on_usr1 = instrack::report_on_signal("Session")?;
+/// println!("{on_usr1:?}"); // SignalReport { pattern: Some("Session"), file: None, listening: true }
+/// drop(on_usr1); // stops listening
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct SignalReport {
     settings: Settings,
     handle: Option<Handle>,

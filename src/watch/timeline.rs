@@ -11,7 +11,7 @@
 //! pairs. So a series never holds more than
 //! `RECENT + 3 + 6 × (CAPACITY + 3) + 2 × CAPACITY - 1` = 620 points, however
 //! long it runs, and the recent past is always at full resolution.
-use super::{Growth, GrowthEntry, Reading, Suspect};
+use super::{sparkline, Growth, GrowthEntry, Reading, Suspect, SPARK_WIDTH};
 use crate::snapshot::Age;
 use std::collections::HashMap;
 use std::fmt;
@@ -176,9 +176,10 @@ impl Series {
 ///     timeline.record(at, [("app::Session", 10 * minute as usize, 10 * minute), ("app::Request", 3, 50 * minute)]);
 /// }
 /// assert_eq!(timeline.span(), Duration::from_secs(540));
-/// println!("{timeline}");
-/// // app::Session  ▁▂▂▃▄▅▅▆▇█  first 0  last 90  min 0  max 90
-/// // app::Request  ▁▁▁▁▁▁▁▁▁▁  first 3  last 3  min 3  max 3
+/// print!("{timeline}");
+/// // instrack: 2 tracked types over 9m00s, 10 samples
+/// //     app::Session  ▁▁▂▃▄▄▅▆▇█  first 0  last 90  min 0  max 90
+/// //     app::Request  ▁▁▁▁▁▁▁▁▁▁  first 3  last 3  min 3  max 3
 /// assert_eq!(timeline.suspects()[0].type_name(), "app::Session");
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -303,6 +304,21 @@ impl Timeline {
 
     /// The types whose live count keeps growing over the timeline: see
     /// [`Suspect`] for the rule. Largest growth per minute first.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// let mut timeline = instrack::Timeline::default();
+    /// for minute in 0..30u64 {
+    ///     let leaked = minute as usize; // one more every minute
+    ///     let burst = if minute < 5 { 0 } else { 500 }; // a burst, then flat
+    ///     timeline.record(Duration::from_secs(60 * minute), [("Leak", leaked, minute), ("Burst", burst, 500)]);
+    /// }
+    /// let suspects = timeline.suspects();
+    /// assert_eq!(suspects.len(), 1);
+    /// assert_eq!(suspects[0].type_name(), "Leak");
+    /// assert!((suspects[0].per_minute() - 1.0).abs() < 0.01);
+    /// ```
     pub fn suspects(&self) -> Vec<Suspect> {
         super::suspects::find(self)
     }
@@ -333,39 +349,6 @@ impl Timeline {
             .collect();
         Growth::from_entries(entries)
     }
-}
-
-const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-/// Characters of a sparkline at most.
-const SPARK_WIDTH: usize = 40;
-
-/// The live counts of `points` as at most `SPARK_WIDTH` bars, each bar the
-/// last live count in its slice of time, scaled from the series' min to max.
-pub(crate) fn sparkline(points: &[Point]) -> String {
-    let (Some(first), Some(last)) = (points.first(), points.last()) else { return String::new() };
-    let lo = points.iter().map(|p| p.min).min().unwrap_or(0);
-    let hi = points.iter().map(|p| p.max).max().unwrap_or(0);
-    let width = points.len().min(SPARK_WIDTH);
-    let span = last.at - first.at;
-    let mut columns: Vec<Option<usize>> = vec![None; width];
-    for (i, p) in points.iter().enumerate() {
-        let col = if span == 0 {
-            i * width / points.len()
-        } else {
-            ((u128::from(p.at - first.at) * width as u128) / (u128::from(span) + 1)) as usize
-        };
-        columns[col.min(width - 1)] = Some(p.live);
-    }
-    let mut previous = first.live;
-    columns
-        .into_iter()
-        .map(|c| {
-            let v = c.unwrap_or(previous);
-            previous = v;
-            let level = if hi == lo { 0 } else { (v - lo) * (BARS.len() - 1) / (hi - lo) };
-            BARS[level]
-        })
-        .collect()
 }
 
 impl fmt::Display for Timeline {
