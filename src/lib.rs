@@ -57,6 +57,15 @@
 //! - **Leak assertions.** [`assert_no_leaks!`] fails a test that leaves
 //!   tracked instances alive; [`survivors`] and [`checkpoint`] return them;
 //!   [`expect_dropped`] checks that an `Arc` or `Rc` is gone.
+//! - **Watching a running program.** A [`Sampler`] records the counts of
+//!   every type into a bounded [`Timeline`] whose [`suspects`](Timeline::suspects)
+//!   are the types that keep growing; [`growth`] shows what grew since the
+//!   previous call; [`report_at_exit`] and `report_on_signal` (`SIGUSR1`)
+//!   report without a planted call; with `serde`, every result is JSON.
+//! - **Seeing it.** With `html`, `html::write` makes one self-contained HTML
+//!   page (suspects, a chart of live counts over time, a sortable table of
+//!   types, instances by site, leaked cycles drawn); with `http`, `serve`
+//!   answers that page and the reports live on a loopback address.
 //!
 //! # Configuration
 //!
@@ -108,6 +117,16 @@
 //! let text = String::from_utf8(out).unwrap();
 //! assert_eq!(text.contains("compiled out"), !instrack::ENABLED);
 //! ```
+//!
+//! # Features
+//!
+//! | feature | what it gives | dependencies it adds |
+//! |---|---|---|
+//! | `tracking` | tracking in builds without `debug_assertions` (see above) | none |
+//! | `serde` | `Serialize` for the query results, each document with a versioned `schema` field; `to_json` | `serde`, `serde_json` |
+//! | `signal` | `report_on_signal`: a report each time the process receives `SIGUSR1` (Unix) | `signal-hook` |
+//! | `html` | `html::Page` and `html::write`: one self-contained HTML page, everything from the program escaped | `html-escape` |
+//! | `http` | `serve`: the page, the reports and the JSON live on a loopback address, GET only, bounded clients (enables `html`, `serde`) | `httparse` |
 //!
 //! # Counting
 //!
@@ -180,6 +199,12 @@
 mod backtraces;
 mod cycles;
 mod diff;
+#[cfg(feature = "html")]
+pub mod html;
+#[cfg(feature = "http")]
+mod http;
+#[cfg(feature = "serde")]
+mod json;
 mod leaks;
 mod pattern;
 mod shared;
@@ -187,6 +212,7 @@ mod site;
 mod snapshot;
 mod trace;
 mod tracked;
+mod watch;
 
 cfg_if::cfg_if! {
     // `loom`: the model checks of the registry's protocols (see `.ci/run`).
@@ -206,10 +232,17 @@ use std::sync::Arc;
 pub use backtraces::{capture_backtraces, ShortBacktrace};
 pub use cycles::{find_cycles, graph_dot, why_alive, Cycle, RefNode, Retention};
 pub use diff::{Diff, TypeDiff};
+#[cfg(feature = "http")]
+pub use http::{serve, Server, ServerBuilder, MAX_REQUEST_HEAD};
+#[cfg(feature = "serde")]
+pub use json::{to_json, SCHEMA_VERSION};
 pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, DropExpectation, Watch, WeakCount};
 pub use snapshot::{BySite, Counts, Instance, SiteGroup, Snapshot, TypeCounts};
 pub use trace::{Edges, Trace, TracedFn};
 pub use tracked::Tracked;
+pub use watch::{growth, report_at_exit, ExitReport, Growth, GrowthEntry, Point, Sampler, Series, Suspect, Timeline};
+#[cfg(all(unix, feature = "signal"))]
+pub use watch::{report_on_signal, SignalReport};
 
 /// Whether tracking is compiled into this build: `true` when instrack is built
 /// with `debug_assertions` or its `tracking` feature. See "Configuration" in

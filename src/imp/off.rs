@@ -45,7 +45,6 @@ pub(crate) fn counts(_type: TypeId) -> Counts {
     Counts::default()
 }
 
-#[allow(dead_code)] // for the sampler
 pub(crate) fn all_counts() -> Vec<crate::snapshot::TypeCounts> {
     Vec::new()
 }

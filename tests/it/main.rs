@@ -7,9 +7,17 @@
 //! while they measure.
 
 mod backtraces;
+#[cfg(feature = "http")]
+mod browser;
 mod counting;
 mod cycles;
 mod diff;
+#[cfg(feature = "html")]
+mod html;
+#[cfg(feature = "http")]
+mod http;
+#[cfg(feature = "serde")]
+mod json;
 mod layout;
 mod leaks;
 mod races;
@@ -19,3 +27,4 @@ mod shared;
 mod sites;
 mod threads;
 mod values;
+mod watch;

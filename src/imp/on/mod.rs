@@ -46,7 +46,6 @@ mod thread;
 mod token;
 mod weak_list;
 
-#[allow(unused_imports)] // `all_counts` is for the sampler
 pub(crate) use query::{
     all_counts, checkpoint, collect_graph, counts, debug_text_of, live_arcs, live_rcs, owners, snapshot, ValueRef,
 };

@@ -1,0 +1,239 @@
+//! The HTML page, read as text: escaping, self-containment, sites, cycles,
+//! the chart and the compiled-out page. `tests/it/browser.rs` renders it in
+//! a real browser.
+
+use instrack::html::{self, Page};
+use instrack::{track, Edges, Trace, Tracked};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+fn render(page: &Page<'_>) -> String {
+    let mut out = Vec::new();
+    html::write(&mut out, page).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// A value whose `Debug` is an attack on the page.
+struct Hostile;
+impl std::fmt::Debug for Hostile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<script>alert('pwned')</script><img src=x onerror=\"alert(1)\"> & more")
+    }
+}
+
+#[test]
+fn debug_text_is_escaped_not_markup() {
+    let value = Arc::new(Hostile);
+    track!(&value);
+    let page = render(&Page::now());
+    assert!(!page.contains("<script>alert"), "Debug text became a script element");
+    assert!(!page.contains("<img"), "Debug text became an img element");
+    if !instrack::ENABLED {
+        assert!(page.contains("compiled out"));
+        return;
+    }
+    assert!(page.contains("&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;"), "the escaped Debug text is shown");
+    assert!(page.contains("onerror=&quot;alert(1)&quot;"));
+    assert!(page.contains("&amp; more"));
+    drop(value);
+}
+
+#[test]
+fn the_page_fetches_nothing() {
+    let page = render(&Page::now());
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("Content-Security-Policy\" content=\"default-src 'none'"));
+    for fetching in ["<link", "<img", "<iframe", " src=", "@import", "url(http", "https://"] {
+        assert!(!page.contains(fetching), "the page contains {fetching:?}");
+    }
+    // The only URL is the SVG namespace, which is a name, not a fetch.
+    assert_eq!(page.matches("http://").count(), page.matches("http://www.w3.org/2000/svg").count());
+}
+
+struct Crowd {
+    _t: Tracked<Self>,
+}
+
+#[test]
+fn instances_are_grouped_by_site_and_long_groups_collapse() {
+    let crowd: Vec<Crowd> = (0..30).map(|_| Crowd { _t: track!() }).collect();
+    let page = render(&Page::new(instrack::snapshot().narrow("Crowd")));
+    if !instrack::ENABLED {
+        assert!(page.contains("compiled out"));
+        return;
+    }
+    let site = format!("{}:{}", file!(), line!() - 6);
+    let summary = page.find(&site).expect("the creation site is listed");
+    let group = &page[page[..summary].rfind("<details").unwrap()..];
+    assert!(group.starts_with("<details class=\"site\"><summary>"), "30 instances start collapsed: {}", &group[..80]);
+    assert!(group.contains("×30"));
+    assert!(group.contains("… and 10 more"));
+    assert_eq!(group[..group.find("</details>").unwrap()].matches("<tr>").count(), 20);
+    drop(crowd);
+}
+
+struct Few {
+    _t: Tracked<Self>,
+}
+
+#[test]
+fn the_types_table_has_every_column_and_sorts() {
+    let few: Vec<Few> = (0..2).map(|_| Few { _t: track!() }).collect();
+    drop(Few { _t: track!() });
+    let page = render(&Page::new(instrack::snapshot().narrow("Few")));
+    if !instrack::ENABLED {
+        return;
+    }
+    for key in ["type", "live", "total", "peak", "growth"] {
+        assert!(page.contains(&format!("<th data-key=\"{key}\"")), "column {key}");
+    }
+    assert!(page.contains("table.sortable") && page.contains("addEventListener(\"click\""));
+    let row = &page[page.find("<td data-v=\"it::html::Few\">").expect("a row for Few")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    // live, total, peak, growth (no timeline: a dash)
+    let cells: Vec<&str> = row.split("<td class=\"num\" ").skip(1).collect();
+    assert_eq!(cells, ["data-v=\"2\">2</td>", "data-v=\"3\">3</td>", "data-v=\"3\">3</td>", "data-v=\"0\">—</td>"]);
+    drop(few);
+}
+
+#[derive(Debug)]
+#[allow(dead_code)] // read through Debug
+struct Ring {
+    name: &'static str,
+    next: RefCell<Option<Rc<Ring>>>,
+}
+impl Trace for Ring {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        edges.trace(&self.next);
+    }
+}
+
+#[test]
+fn each_leaked_cycle_is_drawn_with_its_dot_text() {
+    let a = Rc::new(Ring { name: "a<b>", next: RefCell::new(None) });
+    let b = Rc::new(Ring { name: "b", next: RefCell::new(Some(a.clone())) });
+    *a.next.borrow_mut() = Some(b.clone());
+    track!(&a);
+    track!(&b);
+    let weak = Rc::downgrade(&a);
+    drop((a, b));
+    let cycles: Vec<_> = instrack::find_cycles()
+        .into_iter()
+        .filter(|c| c.members().iter().all(|m| m.instance().type_name().ends_with("Ring")))
+        .collect();
+    let page = render(&Page::new(instrack::snapshot().narrow("Ring")).cycles(cycles));
+    if instrack::ENABLED {
+        let section = &page[page.find("<section id=\"cycles\">").unwrap()..];
+        assert!(section.contains("2 instances kept alive only by each other"));
+        let drawing = &section[section.find("<svg class=\"cycle-graph\"").unwrap()..];
+        let drawing = &drawing[..drawing.find("</svg>").unwrap()];
+        assert_eq!(drawing.matches("<g class=\"node\">").count(), 2);
+        assert_eq!(drawing.matches("class=\"edge\"").count(), 2);
+        assert!(section.contains("<pre class=\"dot\">digraph"));
+        assert!(!section.contains("a<b>") && section.contains("a&lt;b&gt;"), "Debug text in DOT and titles is escaped");
+    }
+    // Break the cycle so the test leaks nothing.
+    if let Some(a) = weak.upgrade() {
+        a.next.borrow_mut().take();
+    }
+}
+
+#[test]
+fn compiled_out_the_page_says_so() {
+    let page = render(&Page::now());
+    assert_eq!(page.contains("tracking is compiled out"), !instrack::ENABLED);
+    assert_eq!(page.contains("<section id=\"types\">"), instrack::ENABLED);
+}
+
+/// A synthetic timeline: per second for ten minutes, a leak on a sawtooth, a
+/// healthy cache, a flat pool, and `extra` more flat types.
+fn timeline(extra: usize, seconds: u64, every: u64) -> instrack::Timeline {
+    let names: Vec<String> = (0..extra).map(|i| format!("app::Flat{i}")).collect();
+    let mut timeline = instrack::Timeline::default();
+    for second in (0..seconds).step_by(every as usize) {
+        let cache = (second % 60) as usize * 50 / 60;
+        let mut counts = vec![
+            ("app::Cache<Key, Vec<u8>>", cache, second),
+            ("app::Session", cache + (second * 10 / seconds) as usize * 5, second),
+            ("app::Pool", 4, 4),
+        ];
+        counts.extend(names.iter().enumerate().map(|(i, n)| (n.as_str(), i % 7, i as u64)));
+        timeline.record(std::time::Duration::from_secs(second), counts);
+    }
+    timeline
+}
+
+/// A snapshot with no instances, so that only the timeline's types show.
+fn empty_snapshot() -> instrack::Snapshot {
+    instrack::snapshot().narrow("NoSuchTypeAnywhere")
+}
+
+#[test]
+fn the_chart_has_a_series_per_type_and_highlights_suspects() {
+    let timeline = timeline(0, 600, 1);
+    let page = render(&Page::new(empty_snapshot()).timeline(&timeline));
+    if !instrack::ENABLED {
+        assert!(page.contains("compiled out"));
+        return;
+    }
+    let suspects = &page[page.find("<section id=\"suspects\">").unwrap()..];
+    let suspects = &suspects[..suspects.find("</section>").unwrap()];
+    assert!(suspects.contains("<span class=\"type\">app::Session</span>"), "{suspects}");
+    assert!(suspects.contains("per minute"));
+    assert!(!suspects.contains("app::Cache"), "a sawtooth with a flat floor is not a suspect");
+    let chart = &page[page.find("<svg class=\"chart\"").unwrap()..];
+    let chart = &chart[..chart.find("</svg>").unwrap()];
+    assert_eq!(chart.matches("<g class=\"series").count(), 3);
+    assert!(chart.contains("<g class=\"series suspect\" data-type=\"app::Session\">"));
+    assert!(chart.contains("data-type=\"app::Cache&lt;Key, Vec&lt;u8&gt;&gt;\""), "type names are escaped");
+    assert!(chart.contains("time since sampling started (min)"), "ten minutes are labelled in minutes");
+    assert!(chart.contains(">live instances</text>"));
+    assert_eq!(chart.matches("<g class=\"legend-entry\">").count(), 3);
+    assert!(chart.contains("app::Session (suspect)"));
+    // The header says how long it was sampled.
+    assert!(page.contains("<dt>sampled for</dt><dd>9m59s</dd>"), "{}", &page[..2000]);
+}
+
+#[test]
+fn fifty_types_over_a_day_stay_readable() {
+    let timeline = timeline(50, 86_400, 10);
+    let page = render(&Page::new(empty_snapshot()).timeline(&timeline));
+    if !instrack::ENABLED {
+        return;
+    }
+    let chart = &page[page.find("<svg class=\"chart\"").unwrap()..];
+    let chart = &chart[..chart.find("</svg>").unwrap()];
+    // The suspect, then the largest types, then one line for all the rest.
+    let series = chart.matches("<g class=\"series").count();
+    assert!(series <= 14, "{series} lines");
+    assert!(chart.contains("other types\">"), "the rest are summed");
+    assert!(chart.contains("data-type=\"app::Session\""));
+    assert!(chart.contains("time since sampling started (h)"));
+    for line in chart.split("points=\"").skip(1) {
+        let points = line[..line.find('"').unwrap()].split_whitespace().count();
+        assert!(points <= 800, "{points} points in one line");
+    }
+    assert!(page.len() < 1_000_000, "the page is {} bytes", page.len());
+}
+
+struct Shrinker {
+    _t: Tracked<Self>,
+}
+
+#[test]
+fn the_growth_column_shows_shrinking_types_too() {
+    let few: Vec<Shrinker> = (0..3).map(|_| Shrinker { _t: track!() }).collect();
+    let mut timeline = instrack::Timeline::default();
+    let name = std::any::type_name::<Shrinker>();
+    timeline.record(std::time::Duration::ZERO, [(name, 10, 10)]);
+    timeline.record(std::time::Duration::from_secs(1), [(name, 3, 10)]);
+    let page = render(&Page::new(instrack::snapshot().narrow("Shrinker")).timeline(&timeline));
+    if !instrack::ENABLED {
+        return;
+    }
+    let row = &page[page.find("<td data-v=\"it::html::Shrinker\">").expect("a row for Shrinker")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.ends_with("<td class=\"num\" data-v=\"-7\">-7</td>"), "{row}");
+    drop(few);
+}

@@ -1,0 +1,96 @@
+//! `report_on_signal` (feature `signal`, Unix): a child process — this test
+//! binary, filtered to `child` — registers the report; the test sends it
+//! `SIGUSR1` twice with `kill` and reads the two reports from the file named
+//! by `INSTRACK_REPORT_FILE`. A test binary of its own, so no other test
+//! shares the child's signal handlers.
+#![cfg(all(unix, feature = "signal"))]
+
+use instrack::{track, Tracked};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct SigLeak {
+    _t: Tracked<Self>,
+}
+
+/// The child: tracked values, the registration, then waits for its stdin to close.
+#[test]
+fn child() {
+    if std::env::var_os("INSTRACK_SIGNAL_CHILD").is_none() {
+        return;
+    }
+    let _kept: Vec<SigLeak> = (0..3).map(|_| SigLeak { _t: track!() }).collect();
+    let registration = instrack::report_on_signal("SigLeak").expect("the handler registers");
+    println!("ready {:?}", registration.pattern());
+    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    drop(registration); // unregisters and joins the reporting thread
+}
+
+fn reports_in(file: &std::path::Path) -> usize {
+    std::fs::read_to_string(file).map_or(0, |text| text.matches("instrack: report on SIGUSR1").count())
+}
+
+/// Waits until `file` holds `n` reports (the deadline only keeps a broken
+/// handler from hanging the run; nothing here measures speed).
+fn wait_for_reports(file: &std::path::Path, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while reports_in(file) < n {
+        assert!(Instant::now() < deadline, "no report {n} after SIGUSR1");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn sigusr1_writes_a_report_each_time_and_the_process_lives_on() {
+    let file = std::env::temp_dir().join(format!("instrack-signal-{}", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
+        .env("INSTRACK_SIGNAL_CHILD", "1")
+        .env("INSTRACK_REPORT_FILE", &file)
+        .env_remove("INSTRACK_REPORT")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    // libtest prints "test child ... " first, on the same line.
+    while !line.contains("ready ") {
+        line.clear();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "the child ended before registering");
+    }
+    assert!(line.trim_end().ends_with("ready Some(\"SigLeak\")"), "{line}");
+
+    let pid = child.id().to_string();
+    for n in 1..=2 {
+        assert!(Command::new("kill").args(["-USR1", &pid]).status().unwrap().success());
+        wait_for_reports(&file, n);
+    }
+    drop(child.stdin.take()); // lets the child finish
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "SIGUSR1 must not end the process: {status:?}\n{rest}");
+    assert!(rest.contains("1 passed"), "{rest}");
+
+    let text = std::fs::read_to_string(&file).unwrap();
+    let _ = std::fs::remove_file(&file);
+    let reports: Vec<&str> = text.split("instrack: report on SIGUSR1\n").skip(1).collect();
+    assert_eq!(reports.len(), 2, "{text}");
+    if instrack::ENABLED {
+        for report in &reports {
+            assert!(report.contains("signal::SigLeak: 3 live, 3 total"), "{report}");
+        }
+        // The first compares with nothing, the second with the first.
+        let grew =
+            |r: &str| r.lines().any(|l| l.contains("signal::SigLeak") && l.split_whitespace().skip(1).eq(["3", "+3"]));
+        assert!(grew(reports[0]), "{}", reports[0]);
+        assert!(!grew(reports[1]) && reports[1].contains("no tracked type grew"), "{}", reports[1]);
+    } else {
+        for report in &reports {
+            assert!(report.contains("compiled out"), "{report}");
+        }
+    }
+}
