@@ -245,7 +245,8 @@ impl<'a> Page<'a> {
              by it.</p>\n<table class=\"sortable\" id=\"types-table\"><thead><tr>\
              <th data-key=\"type\">type</th><th data-key=\"live\" class=\"num\" aria-sort=\"descending\">live</th>\
              <th data-key=\"total\" class=\"num\">total</th><th data-key=\"peak\" class=\"num\">peak</th>\
-             <th data-key=\"growth\" class=\"num\">growth</th></tr></thead>\n<tbody>\n",
+             <th data-key=\"bytes\" class=\"num\" title=\"size of the value at registration × live; \
+             shared values only\">est. bytes</th><th data-key=\"growth\" class=\"num\">growth</th></tr></thead>\n<tbody>\n",
         );
         for t in self.snapshot.types() {
             let c = t.counts();
@@ -259,6 +260,12 @@ impl<'a> Page<'a> {
                  <td class=\"num\" data-v=\"{2}\">{2}</td>",
                 c.live, c.total, c.peak
             )?;
+            // Known for values tracked with `track!(&value)`, whose size was
+            // seen at registration; a `Tracked` field's owner was not built yet.
+            match t.estimated_bytes() {
+                Some(b) => write!(h, "<td class=\"num\" data-v=\"{b}\">{}</td>", crate::snapshot::Bytes(b))?,
+                None => h.push_str("<td class=\"num\" data-v=\"-1\">—</td>"),
+            }
             match growth.get(t.name()) {
                 Some(0) => h.push_str("<td class=\"num\" data-v=\"0\">0</td></tr>\n"),
                 Some(g) => writeln!(h, "<td class=\"num\" data-v=\"{g}\">{g:+}</td></tr>")?,

@@ -85,16 +85,46 @@ fn the_types_table_has_every_column_and_sorts() {
     if !instrack::ENABLED {
         return;
     }
-    for key in ["type", "live", "total", "peak", "growth"] {
+    for key in ["type", "live", "total", "peak", "bytes", "growth"] {
         assert!(page.contains(&format!("<th data-key=\"{key}\"")), "column {key}");
     }
     assert!(page.contains("table.sortable") && page.contains("addEventListener(\"click\""));
     let row = &page[page.find("<td data-v=\"it::html::Few\">").expect("a row for Few")..];
     let row = &row[..row.find("</tr>").unwrap()];
-    // live, total, peak, growth (no timeline: a dash)
+    // live, total, peak, bytes (a token's owner has no size yet: a dash),
+    // growth (no timeline: a dash)
     let cells: Vec<&str> = row.split("<td class=\"num\" ").skip(1).collect();
-    assert_eq!(cells, ["data-v=\"2\">2</td>", "data-v=\"3\">3</td>", "data-v=\"3\">3</td>", "data-v=\"0\">—</td>"]);
+    assert_eq!(
+        cells,
+        [
+            "data-v=\"2\">2</td>",
+            "data-v=\"3\">3</td>",
+            "data-v=\"3\">3</td>",
+            "data-v=\"-1\">—</td>",
+            "data-v=\"0\">—</td>"
+        ]
+    );
     drop(few);
+}
+
+#[test]
+fn the_types_table_estimates_the_bytes_shared_values_hold() {
+    #[derive(Debug)]
+    struct Blob(#[allow(dead_code)] [u8; 1024]);
+    let blobs: Vec<std::sync::Arc<Blob>> = (0..3).map(|_| std::sync::Arc::new(Blob([0; 1024]))).collect();
+    for b in &blobs {
+        track!(b);
+    }
+    let page = render(&Page::new(instrack::snapshot().narrow("Blob")));
+    if !instrack::ENABLED {
+        return;
+    }
+    let row = &page[page
+        .find("<td data-v=\"it::html::the_types_table_estimates_the_bytes_shared_values_hold::Blob\">")
+        .expect("a row for Blob")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("data-v=\"3072\">3.0 KiB</td>"), "{row}");
+    drop(blobs);
 }
 
 #[derive(Debug)]
