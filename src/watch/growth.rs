@@ -18,8 +18,9 @@ static PREVIOUS: Mutex<Option<HashMap<&'static str, usize>>> = Mutex::new(None);
 /// compiled out.
 ///
 /// # Locking behaviour
-/// Reads the counters only, under no lock that construction or drop takes;
-/// holds a lock of its own while it compares.
+/// Reads what [`counts`](crate::counts) reads: counters, under no lock a
+/// `Tracked` takes, and for shared values the weak lists under their brief
+/// spinlocks; holds a lock of its own while it compares.
 ///
 /// # Examples
 /// ```

@@ -2,8 +2,9 @@
 //! [`Timeline`], leak [`Suspect`]s, [`growth`] since the previous call, and
 //! reports at exit ([`report_at_exit`]) and on `SIGUSR1` (`report_on_signal`).
 //!
-//! Everything here reads the per-type counters only (`imp::all_counts`): no
-//! instance record, no `Debug` text, no lock that construction or drop takes.
+//! Everything here reads what `counts` reads (`imp::all_counts`): the
+//! per-type counters, and for shared values the strong counts in their weak
+//! lists; no instance record, no `Debug` text, no lock a `Tracked` takes.
 //! Types are keyed by name: two distinct types that share a
 //! [`type_name`](std::any::type_name) are summed into one series.
 

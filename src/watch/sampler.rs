@@ -19,11 +19,15 @@ pub(crate) const MIN_INTERVAL: Duration = Duration::from_millis(1);
 /// A background thread that samples the counts of every tracked type every
 /// interval into a bounded [`Timeline`]. Dropping it stops and joins the thread.
 ///
-/// Each sample reads the per-thread counters of every type, as
-/// [`counts`](crate::counts) does: no instance is visited, no `Debug` runs,
-/// and no lock that construction or drop takes is held: with 100 types and
-/// 1M live instances a sample takes about 11 µs (`benches/watch.rs`), and
-/// the timeline stays bounded (see [`Timeline`]). The first sample is
+/// Each sample reads what [`counts`](crate::counts) reads, for every type.
+/// For `Tracked` fields that is the per-thread counters only: no instance is
+/// visited, no `Debug` runs, and no lock that construction or drop takes is
+/// held; with 100 types and 1M live instances a sample takes about 11 µs
+/// (`benches/watch.rs`). Values tracked with `track!(&value)` die without
+/// telling the tracker, so for those a sample reads the strong count of each
+/// entry of the type's weak lists (no upgrade, no `Debug`) under each list's
+/// spinlock, which `track!(&arc)` on the list's thread also takes. The
+/// timeline stays bounded (see [`Timeline`]). The first sample is
 /// taken at once, then one every `interval`; a sample that is late (the
 /// machine was busy) is skipped rather than bunched. When tracking is
 /// compiled out, `start` starts no thread and the timeline stays empty.
