@@ -7,32 +7,13 @@
 //! samples, one a second, of 100 types, recorded with an injected clock.
 
 use instrack::{track, Timeline, Tracked};
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// Counts the bytes allocated and not yet freed, to weigh the timeline.
-struct Counting;
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards to `System`, only counting.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, Relaxed);
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, Relaxed);
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+/// The tests' counting allocator, to weigh the timeline.
+#[path = "../tests/common/mod.rs"]
+mod counting;
 
 const TYPES: usize = 100;
 const LIVE: usize = 1_000_000;
@@ -85,9 +66,9 @@ fn timeline_of(samples: u64, names: &[String]) -> Timeline {
 fn main() {
     println!("instrack::ENABLED = {}", instrack::ENABLED);
     let names = names();
-    let before = LIVE_BYTES.load(Relaxed);
+    let before = counting::live_bytes();
     let day = timeline_of(DAY, &names);
-    let bytes = LIVE_BYTES.load(Relaxed) - before;
+    let bytes = counting::live_bytes() - before;
     let points: usize = day.series().iter().map(|s| s.points().len()).sum();
     println!(
         "a day-long timeline ({DAY} samples at 1 s, {TYPES} types): {bytes} bytes ({:.1} KiB per type), \
