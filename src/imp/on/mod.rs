@@ -54,7 +54,7 @@ pub(crate) use token::Token;
 
 use crate::shared::{DebugFn, TraceFn};
 use crate::site::Site;
-use registry::{entry_at, registry};
+use registry::{entry_at, registry, TypeEntry};
 use std::panic::Location;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -76,17 +76,7 @@ pub(crate) fn share_arc<T: Send + Sync + 'static>(
     trace: Option<TraceFn>,
     debug: Option<DebugFn>,
 ) -> Option<u64> {
-    let site = site_of(site, caller);
-    let entry = entry_at::<T>(site);
-    if let Some(trace) = trace {
-        entry.trace.get_or_init(|| trace);
-    }
-    if let Some(debug) = debug {
-        entry.debug.get_or_init(|| debug);
-    }
-    if entry.value_size.load(std::sync::atomic::Ordering::Relaxed) == 0 {
-        entry.value_size.store(std::mem::size_of_val(&**value), std::sync::atomic::Ordering::Relaxed);
-    }
+    let (site, entry) = shared_entry::<T>(site, caller, &**value, trace, debug);
     weak_list::register_arc(entry, site, value)
 }
 
@@ -98,6 +88,20 @@ pub(crate) fn share_rc<T: 'static>(
     trace: Option<TraceFn>,
     debug: Option<DebugFn>,
 ) -> Option<u64> {
+    let (site, entry) = shared_entry::<T>(site, caller, &**value, trace, debug);
+    weak_list::register_rc(entry, site, value)
+}
+
+/// The site and type entry of a shared value being registered; the first
+/// registration of a type also records how to trace, print and weigh it.
+#[inline]
+fn shared_entry<T: 'static>(
+    site: &'static Site,
+    caller: &'static Location<'static>,
+    value: &T,
+    trace: Option<TraceFn>,
+    debug: Option<DebugFn>,
+) -> (&'static Site, &'static TypeEntry) {
     let site = site_of(site, caller);
     let entry = entry_at::<T>(site);
     if let Some(trace) = trace {
@@ -107,7 +111,7 @@ pub(crate) fn share_rc<T: 'static>(
         entry.debug.get_or_init(|| debug);
     }
     if entry.value_size.load(std::sync::atomic::Ordering::Relaxed) == 0 {
-        entry.value_size.store(std::mem::size_of_val(&**value), std::sync::atomic::Ordering::Relaxed);
+        entry.value_size.store(std::mem::size_of_val(value), std::sync::atomic::Ordering::Relaxed);
     }
-    weak_list::register_rc(entry, site, value)
+    (site, entry)
 }
