@@ -55,6 +55,9 @@ pub struct TypeCounts {
     pub(crate) key: u32,
     pub(crate) name: &'static str,
     pub(crate) counts: Counts,
+    /// The size of one value, seen when a shared value of the type was
+    /// registered (a `Tracked` field's owner is not built yet when it is).
+    pub(crate) value_size: Option<usize>,
 }
 
 impl TypeCounts {
@@ -88,7 +91,7 @@ impl TypeCounts {
     /// }
     /// ```
     pub fn estimated_bytes(&self) -> Option<u64> {
-        crate::imp::value_size(self.key).map(|size| size as u64 * self.counts.live as u64)
+        self.value_size.map(|size| size as u64 * self.counts.live as u64)
     }
 }
 

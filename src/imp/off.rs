@@ -83,10 +83,6 @@ pub(crate) fn live_rcs<T: 'static>() -> Vec<Rc<T>> {
     Vec::new()
 }
 
-pub(crate) fn value_size(_index: u32) -> Option<usize> {
-    None
-}
-
 /// Where a shared instance is registered: none exist when compiled out.
 #[derive(Clone, Debug)]
 pub(crate) enum ValueRef {}

@@ -54,19 +54,11 @@ pub(crate) use token::Token;
 
 use crate::shared::{DebugFn, TraceFn};
 use crate::site::Site;
-use registry::{entry_at, registry, TypeEntry};
+use registry::{entry_at, TypeEntry};
 use std::panic::Location;
 use std::rc::Rc;
 use std::sync::Arc;
 use token::site_of;
-
-/// The size of one value of the type with this index, if a shared value of
-/// it was registered (tokens carry no value to measure).
-pub(crate) fn value_size(index: u32) -> Option<usize> {
-    let entry = registry().entries().into_iter().find(|e| e.index == index as usize)?;
-    let size = entry.value_size.load(std::sync::atomic::Ordering::Relaxed);
-    (size > 0).then_some(size)
-}
 
 /// `track!(&arc)`: the new instance's id, `None` if the value was already tracked.
 pub(crate) fn share_arc<T: Send + Sync + 'static>(

@@ -40,13 +40,14 @@ pub(crate) fn counts(type_id: TypeId) -> Counts {
 
 /// The counts of every tracked type, from the counters and the weak lists
 /// only: no instance record is read and no user code runs (for sampling).
-#[allow(dead_code)] // for the sampler
 pub(crate) fn all_counts() -> Vec<TypeCounts> {
-    registry()
-        .entries()
-        .into_iter()
-        .map(|e| TypeCounts { key: e.index as u32, name: e.name, counts: e.counts() })
-        .collect()
+    registry().entries().into_iter().map(type_counts).collect()
+}
+
+/// A type's counts now, with the value size its entry has seen.
+fn type_counts(e: &'static TypeEntry) -> TypeCounts {
+    let size = e.value_size.load(std::sync::atomic::Ordering::Relaxed);
+    TypeCounts { key: e.index as u32, name: e.name, counts: e.counts(), value_size: (size > 0).then_some(size) }
 }
 
 pub(crate) fn live_arcs<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
@@ -89,7 +90,7 @@ pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> S
     // counts of every type would be computed and thrown away.
     let types = match since {
         Some(_) => Vec::new(),
-        None => entries.iter().map(|e| TypeCounts { key: e.index as u32, name: e.name, counts: e.counts() }).collect(),
+        None => entries.iter().copied().map(type_counts).collect(),
     };
     let chunks: Vec<&'static [Slot]> = lock(&r.chunks).clone();
     let mut records: Vec<Record> = chunks
