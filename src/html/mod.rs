@@ -130,40 +130,40 @@ impl<'a> Page<'a> {
         self.title.clone().unwrap_or_else(program)
     }
 
-    fn render_into(&self, h: &mut String) -> std::fmt::Result {
+    fn render_into(&self, out: &mut String) -> std::fmt::Result {
         let title = self.page_title();
-        head(h, &title)?;
+        head(out, &title)?;
         let live: usize = self.snapshot.types().map(|t| t.counts().live).sum();
         let types = self.snapshot.types().len();
-        h.push_str("<header><h1>instrack: ");
-        esc(h, &title);
-        h.push_str("</h1>\n<dl class=\"facts\">");
-        fact(h, "program", &program())?;
-        fact(h, "build", build_mode())?;
-        fact(h, "taken", &utc_now())?;
+        out.push_str("<header><h1>instrack: ");
+        esc(out, &title);
+        out.push_str("</h1>\n<dl class=\"facts\">");
+        fact(out, "program", &program())?;
+        fact(out, "build", build_mode())?;
+        fact(out, "taken", &utc_now())?;
         match self.timeline {
-            Some(t) => fact(h, "sampled for", &Age(t.span()).to_string())?,
-            None => fact(h, "sampled for", "not sampled (no timeline)")?,
+            Some(t) => fact(out, "sampled for", &Age(t.span()).to_string())?,
+            None => fact(out, "sampled for", "not sampled (no timeline)")?,
         }
-        fact(h, "tracked types", &types.to_string())?;
-        fact(h, "live instances", &live.to_string())?;
-        fact(h, "leaked cycles", &self.cycles.len().to_string())?;
-        h.push_str("</dl></header>\n<main>\n");
-        self.suspects(h)?;
-        self.chart(h)?;
-        self.table(h)?;
-        self.sites(h)?;
-        self.cycles_section(h)?;
-        h.push_str("</main>\n");
-        h.push_str(SCRIPT);
-        h.push_str("</body>\n</html>\n");
+        fact(out, "tracked types", &types.to_string())?;
+        fact(out, "live instances", &live.to_string())?;
+        fact(out, "leaked cycles", &self.cycles.len().to_string())?;
+        out.push_str("</dl></header>\n<main>\n");
+        self.suspects(out)?;
+        self.chart(out)?;
+        self.table(out)?;
+        self.sites(out)?;
+        self.cycles_section(out)?;
+        out.push_str("</main>\n");
+        out.push_str(SCRIPT);
+        out.push_str("</body>\n</html>\n");
         Ok(())
     }
 
-    fn suspects(&self, h: &mut String) -> std::fmt::Result {
-        h.push_str("<section id=\"suspects\"><h2>Leak suspects</h2>\n");
+    fn suspects(&self, out: &mut String) -> std::fmt::Result {
+        out.push_str("<section id=\"suspects\"><h2>Leak suspects</h2>\n");
         let Some(timeline) = self.timeline else {
-            h.push_str(
+            out.push_str(
                 "<p class=\"note\">No timeline: suspects need samples over time. Start a \
                  <code>Sampler</code> and pass its timeline to the page.</p></section>\n",
             );
@@ -172,61 +172,61 @@ impl<'a> Page<'a> {
         let suspects = timeline.suspects();
         if suspects.is_empty() {
             writeln!(
-                h,
+                out,
                 "<p class=\"ok\">No type kept growing over the {} sampled.</p></section>",
                 Age(timeline.span())
             )?;
             return Ok(());
         }
-        h.push_str("<ol class=\"suspects\">\n");
+        out.push_str("<ol class=\"suspects\">\n");
         for s in &suspects {
-            h.push_str("<li class=\"suspect\"><span class=\"type\">");
-            esc(h, s.type_name());
+            out.push_str("<li class=\"suspect\"><span class=\"type\">");
+            esc(out, s.type_name());
             write!(
-                h,
+                out,
                 "</span> <span class=\"rate\">{:+.1} per minute</span> <span class=\"since\">since {}</span>\
                  <div class=\"reason\">",
                 s.per_minute(),
                 Age(s.since())
             )?;
-            esc(h, s.reason());
-            h.push_str("</div>");
+            esc(out, s.reason());
+            out.push_str("</div>");
             let mut recent: Vec<&Instance> =
                 self.snapshot.instances().filter(|i| i.type_name() == s.type_name()).collect();
             recent.sort_by_key(|i| i.age());
             recent.truncate(RECENT_PER_SUSPECT);
             if !recent.is_empty() {
-                write!(h, "<div class=\"recent\">its {} most recent live instances were made at:<ul>", recent.len())?;
+                write!(out, "<div class=\"recent\">its {} most recent live instances were made at:<ul>", recent.len())?;
                 for (site, group) in by_site(recent.iter().copied()) {
-                    h.push_str("<li><code>");
-                    esc(h, &site);
-                    write!(h, "</code> ×{}", group.len())?;
+                    out.push_str("<li><code>");
+                    esc(out, &site);
+                    write!(out, "</code> ×{}", group.len())?;
                     if let Some(debug) = group[0].debug() {
-                        h.push_str(" <span class=\"debug\">");
-                        esc(h, debug);
-                        h.push_str("</span>");
+                        out.push_str(" <span class=\"debug\">");
+                        esc(out, debug);
+                        out.push_str("</span>");
                     }
-                    h.push_str("</li>");
+                    out.push_str("</li>");
                 }
-                h.push_str("</ul></div>");
+                out.push_str("</ul></div>");
             }
-            h.push_str("</li>\n");
+            out.push_str("</li>\n");
         }
-        h.push_str("</ol></section>\n");
+        out.push_str("</ol></section>\n");
         Ok(())
     }
 
-    fn chart(&self, h: &mut String) -> std::fmt::Result {
-        h.push_str("<section id=\"chart\"><h2>Live instances over time</h2>\n");
+    fn chart(&self, out: &mut String) -> std::fmt::Result {
+        out.push_str("<section id=\"chart\"><h2>Live instances over time</h2>\n");
         match self.timeline {
-            Some(t) if t.series().iter().any(|s| !s.points().is_empty()) => svg::chart(h, t)?,
-            _ => h.push_str("<p class=\"note\">No timeline to chart.</p>"),
+            Some(t) if t.series().iter().any(|s| !s.points().is_empty()) => svg::chart(out, t)?,
+            _ => out.push_str("<p class=\"note\">No timeline to chart.</p>"),
         }
-        h.push_str("</section>\n");
+        out.push_str("</section>\n");
         Ok(())
     }
 
-    fn table(&self, h: &mut String) -> std::fmt::Result {
+    fn table(&self, out: &mut String) -> std::fmt::Result {
         // First sample to last, as `Timeline::growth` counts it, but shrinking
         // types too: that one lists only the types that grew.
         let growth: HashMap<&str, i64> = match self.timeline {
@@ -240,7 +240,7 @@ impl<'a> Page<'a> {
                 .collect(),
             None => HashMap::new(),
         };
-        h.push_str(
+        out.push_str(
             "<section id=\"types\"><h2>Tracked types</h2>\n<p class=\"note\">Click a column's header to sort \
              by it.</p>\n<table class=\"sortable\" id=\"types-table\"><thead><tr>\
              <th data-key=\"type\">type</th><th data-key=\"live\" class=\"num\" aria-sort=\"descending\">live</th>\
@@ -250,12 +250,12 @@ impl<'a> Page<'a> {
         );
         for t in self.snapshot.types() {
             let c = t.counts();
-            h.push_str("<tr><td data-v=\"");
-            esc(h, t.name());
-            h.push_str("\">");
-            esc(h, t.name());
+            out.push_str("<tr><td data-v=\"");
+            esc(out, t.name());
+            out.push_str("\">");
+            esc(out, t.name());
             write!(
-                h,
+                out,
                 "</td><td class=\"num\" data-v=\"{0}\">{0}</td><td class=\"num\" data-v=\"{1}\">{1}</td>\
                  <td class=\"num\" data-v=\"{2}\">{2}</td>",
                 c.live, c.total, c.peak
@@ -263,28 +263,28 @@ impl<'a> Page<'a> {
             // Known for values tracked with `track!(&value)`, whose size was
             // seen at registration; a `Tracked` field's owner was not built yet.
             match t.estimated_bytes() {
-                Some(b) => write!(h, "<td class=\"num\" data-v=\"{b}\">{}</td>", crate::snapshot::Bytes(b))?,
-                None => h.push_str("<td class=\"num\" data-v=\"-1\">—</td>"),
+                Some(b) => write!(out, "<td class=\"num\" data-v=\"{b}\">{}</td>", crate::snapshot::Bytes(b))?,
+                None => out.push_str("<td class=\"num\" data-v=\"-1\">—</td>"),
             }
             match growth.get(t.name()) {
-                Some(0) => h.push_str("<td class=\"num\" data-v=\"0\">0</td></tr>\n"),
-                Some(g) => writeln!(h, "<td class=\"num\" data-v=\"{g}\">{g:+}</td></tr>")?,
+                Some(0) => out.push_str("<td class=\"num\" data-v=\"0\">0</td></tr>\n"),
+                Some(g) => writeln!(out, "<td class=\"num\" data-v=\"{g}\">{g:+}</td></tr>")?,
                 // Not sampled (made after the last sample), or no timeline.
-                None => h.push_str("<td class=\"num\" data-v=\"0\">—</td></tr>\n"),
+                None => out.push_str("<td class=\"num\" data-v=\"0\">—</td></tr>\n"),
             }
         }
-        h.push_str("</tbody></table></section>\n");
+        out.push_str("</tbody></table></section>\n");
         Ok(())
     }
 
-    fn sites(&self, h: &mut String) -> std::fmt::Result {
-        h.push_str("<section id=\"sites\"><h2>Live instances by creation site</h2>\n");
+    fn sites(&self, out: &mut String) -> std::fmt::Result {
+        out.push_str("<section id=\"sites\"><h2>Live instances by creation site</h2>\n");
         let mut groups: HashMap<(&str, &str, u32), Vec<&Instance>> = HashMap::new();
         for i in self.snapshot.instances() {
             groups.entry((i.type_name(), i.file(), i.line())).or_default().push(i);
         }
         if groups.is_empty() {
-            h.push_str("<p class=\"note\">No live tracked instance.</p></section>\n");
+            out.push_str("<p class=\"note\">No live tracked instance.</p></section>\n");
             return Ok(());
         }
         let mut groups: Vec<_> = groups.into_iter().collect();
@@ -292,38 +292,38 @@ impl<'a> Page<'a> {
         let hidden = groups.len().saturating_sub(SITES_SHOWN);
         for ((type_name, file, line), instances) in groups.into_iter().take(SITES_SHOWN) {
             let open = if instances.len() <= OPEN_SITE_LIMIT { " open" } else { "" };
-            write!(h, "<details class=\"site\"{open}><summary><code>")?;
-            esc(h, file);
-            write!(h, ":{line}</code> <span class=\"type\">")?;
-            esc(h, type_name);
-            writeln!(h, "</span> ×{}</summary>\n<table class=\"instances\"><tbody>", instances.len())?;
+            write!(out, "<details class=\"site\"{open}><summary><code>")?;
+            esc(out, file);
+            write!(out, ":{line}</code> <span class=\"type\">")?;
+            esc(out, type_name);
+            writeln!(out, "</span> ×{}</summary>\n<table class=\"instances\"><tbody>", instances.len())?;
             // Snapshots list instances oldest first; the group keeps that order.
             for i in instances.iter().take(INSTANCES_PER_SITE) {
-                write!(h, "<tr><td class=\"num\">#{}</td><td>thread ", i.id())?;
-                esc(h, i.thread());
-                write!(h, "</td><td>age {}</td><td class=\"debug\">", Age(i.age()))?;
+                write!(out, "<tr><td class=\"num\">#{}</td><td>thread ", i.id())?;
+                esc(out, i.thread());
+                write!(out, "</td><td>age {}</td><td class=\"debug\">", Age(i.age()))?;
                 if let Some(debug) = i.debug() {
-                    esc(h, debug);
+                    esc(out, debug);
                 }
-                h.push_str("</td></tr>\n");
+                out.push_str("</td></tr>\n");
             }
-            h.push_str("</tbody></table>");
+            out.push_str("</tbody></table>");
             if instances.len() > INSTANCES_PER_SITE {
-                write!(h, "<p class=\"more\">… and {} more</p>", instances.len() - INSTANCES_PER_SITE)?;
+                write!(out, "<p class=\"more\">… and {} more</p>", instances.len() - INSTANCES_PER_SITE)?;
             }
-            h.push_str("</details>\n");
+            out.push_str("</details>\n");
         }
         if hidden > 0 {
-            write!(h, "<p class=\"more\">… and {hidden} more sites</p>")?;
+            write!(out, "<p class=\"more\">… and {hidden} more sites</p>")?;
         }
-        h.push_str("</section>\n");
+        out.push_str("</section>\n");
         Ok(())
     }
 
-    fn cycles_section(&self, h: &mut String) -> std::fmt::Result {
-        h.push_str("<section id=\"cycles\"><h2>Leaked reference cycles</h2>\n");
+    fn cycles_section(&self, out: &mut String) -> std::fmt::Result {
+        out.push_str("<section id=\"cycles\"><h2>Leaked reference cycles</h2>\n");
         if self.cycles.is_empty() {
-            h.push_str(
+            out.push_str(
                 "<p class=\"ok\">No leaked cycle among the tracked <code>Arc</code>/<code>Rc</code> \
                  instances whose types implement <code>Trace</code>.</p></section>\n",
             );
@@ -332,7 +332,7 @@ impl<'a> Page<'a> {
         for cycle in self.cycles.iter().take(CYCLES_SHOWN) {
             let n = cycle.members().len();
             write!(
-                h,
+                out,
                 "<div class=\"cycle\"><h3>{n} instance{} kept alive only by each other{}</h3>\
                  <div class=\"cycle-body\">",
                 if n == 1 { "" } else { "s" },
@@ -341,15 +341,15 @@ impl<'a> Page<'a> {
                     k => format!(", keeping {k} more alive"),
                 }
             )?;
-            svg::cycle(h, cycle)?;
-            h.push_str("<pre class=\"dot\">");
-            esc(h, &cycle.to_dot());
-            h.push_str("</pre></div></div>\n");
+            svg::cycle(out, cycle)?;
+            out.push_str("<pre class=\"dot\">");
+            esc(out, &cycle.to_dot());
+            out.push_str("</pre></div></div>\n");
         }
         if self.cycles.len() > CYCLES_SHOWN {
-            write!(h, "<p class=\"more\">… and {} more cycles</p>", self.cycles.len() - CYCLES_SHOWN)?;
+            write!(out, "<p class=\"more\">… and {} more cycles</p>", self.cycles.len() - CYCLES_SHOWN)?;
         }
-        h.push_str("</section>\n");
+        out.push_str("</section>\n");
         Ok(())
     }
 }
@@ -375,14 +375,14 @@ fn by_site<'i>(instances: impl Iterator<Item = &'i Instance>) -> Vec<(String, Ve
 }
 
 /// Appends `text` HTML-escaped; safe in element text and in quoted attributes.
-pub(crate) fn esc(h: &mut String, text: &str) {
-    html_escape::encode_quoted_attribute_to_string(text, h);
+pub(crate) fn esc(out: &mut String, text: &str) {
+    html_escape::encode_quoted_attribute_to_string(text, out);
 }
 
-fn fact(h: &mut String, name: &str, value: &str) -> std::fmt::Result {
-    write!(h, "<div><dt>{name}</dt><dd>")?;
-    esc(h, value);
-    h.push_str("</dd></div>");
+fn fact(out: &mut String, name: &str, value: &str) -> std::fmt::Result {
+    write!(out, "<div><dt>{name}</dt><dd>")?;
+    esc(out, value);
+    out.push_str("</dd></div>");
     Ok(())
 }
 
@@ -424,23 +424,23 @@ fn utc(secs: u64) -> String {
 
 /// The `<head>`: the content security policy forbids every fetch; only the
 /// page's own inline style and script run.
-fn head(h: &mut String, title: &str) -> std::fmt::Result {
-    h.push_str(
+fn head(out: &mut String, title: &str) -> std::fmt::Result {
+    out.push_str(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; \
          script-src 'unsafe-inline'\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>instrack: ",
     );
-    esc(h, title);
-    h.push_str("</title>\n");
-    h.push_str(STYLE);
-    h.push_str("</head>\n<body>\n");
+    esc(out, title);
+    out.push_str("</title>\n");
+    out.push_str(STYLE);
+    out.push_str("</head>\n<body>\n");
     Ok(())
 }
 
-fn compiled_out(h: &mut String, title: String) -> std::fmt::Result {
-    head(h, &title)?;
-    h.push_str(
+fn compiled_out(out: &mut String, title: String) -> std::fmt::Result {
+    head(out, &title)?;
+    out.push_str(
         "<header><h1>instrack: tracking is compiled out</h1></header>\n<main><section id=\"compiled-out\">\
          <p>Tracking is compiled out of this build (no <code>debug_assertions</code>, no <code>tracking</code> \
          feature), so nothing was recorded.</p><p>Build in debug, or add <code>--features instrack/tracking</code>, \

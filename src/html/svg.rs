@@ -35,7 +35,7 @@ struct Line<'t> {
 
 /// Writes the chart: one `<g class="series">` per line with its type in
 /// `data-type`, axes with units, a legend; suspects drawn thick and red.
-pub(crate) fn chart(h: &mut String, timeline: &Timeline) -> fmt::Result {
+pub(crate) fn chart(out: &mut String, timeline: &Timeline) -> fmt::Result {
     let suspects: HashSet<String> = timeline.suspects().iter().map(|s| s.type_name().to_owned()).collect();
     let mut series: Vec<Line<'_>> = timeline
         .series()
@@ -91,31 +91,31 @@ pub(crate) fn chart(h: &mut String, timeline: &Timeline) -> fmt::Result {
     let y = |v: f64| BOTTOM - v / y_max * (BOTTOM - TOP);
 
     writeln!(
-        h,
+        out,
         "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" \
          viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-label=\"live instances per type over time\">"
     )?;
     // Axes, grid and tick labels.
-    h.push_str("<g class=\"grid\">");
+    out.push_str("<g class=\"grid\">");
     for v in &y_ticks {
-        write!(h, "<line x1=\"{LEFT}\" x2=\"{RIGHT}\" y1=\"{0:.1}\" y2=\"{0:.1}\"/>", y(*v))?;
+        write!(out, "<line x1=\"{LEFT}\" x2=\"{RIGHT}\" y1=\"{0:.1}\" y2=\"{0:.1}\"/>", y(*v))?;
     }
-    h.push_str("</g>\n<g class=\"axis y\">");
-    write!(h, "<line x1=\"{LEFT}\" x2=\"{LEFT}\" y1=\"{TOP}\" y2=\"{BOTTOM}\"/>")?;
+    out.push_str("</g>\n<g class=\"axis y\">");
+    write!(out, "<line x1=\"{LEFT}\" x2=\"{LEFT}\" y1=\"{TOP}\" y2=\"{BOTTOM}\"/>")?;
     for v in &y_ticks {
-        write!(h, "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" dy=\"4\">{}</text>", LEFT - 6.0, y(*v), number(*v))?;
+        write!(out, "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" dy=\"4\">{}</text>", LEFT - 6.0, y(*v), number(*v))?;
     }
     writeln!(
-        h,
+        out,
         "<text transform=\"translate(16 {}) rotate(-90)\" text-anchor=\"middle\">live instances</text></g>",
         (TOP + BOTTOM) / 2.0
     )?;
-    h.push_str("<g class=\"axis x\">");
-    write!(h, "<line x1=\"{LEFT}\" x2=\"{RIGHT}\" y1=\"{BOTTOM}\" y2=\"{BOTTOM}\"/>")?;
+    out.push_str("<g class=\"axis x\">");
+    write!(out, "<line x1=\"{LEFT}\" x2=\"{RIGHT}\" y1=\"{BOTTOM}\" y2=\"{BOTTOM}\"/>")?;
     for t in ticks(t0, t1) {
         let px = LEFT + (t - t0) / (t1 - t0) * (RIGHT - LEFT);
         write!(
-            h,
+            out,
             "<line x1=\"{px:.1}\" x2=\"{px:.1}\" y1=\"{BOTTOM}\" y2=\"{}\"/><text x=\"{px:.1}\" y=\"{}\" \
              text-anchor=\"middle\">{}</text>",
             BOTTOM + 4.0,
@@ -124,7 +124,7 @@ pub(crate) fn chart(h: &mut String, timeline: &Timeline) -> fmt::Result {
         )?;
     }
     writeln!(
-        h,
+        out,
         "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">time since sampling started ({unit})</text></g>",
         (LEFT + RIGHT) / 2.0,
         BOTTOM + 38.0
@@ -136,23 +136,23 @@ pub(crate) fn chart(h: &mut String, timeline: &Timeline) -> fmt::Result {
         let l = &lines[i];
         let (color, width) = style(i, l);
         let class = if l.suspect { "series suspect" } else { "series" };
-        write!(h, "<g class=\"{class}\" data-type=\"")?;
-        esc(h, name(l, others).as_str());
-        write!(h, "\"><title>")?;
-        esc(h, &name(l, others));
-        write!(h, "</title><polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"{width}\" points=\"")?;
+        write!(out, "<g class=\"{class}\" data-type=\"")?;
+        esc(out, name(l, others).as_str());
+        write!(out, "\"><title>")?;
+        esc(out, &name(l, others));
+        write!(out, "</title><polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"{width}\" points=\"")?;
         for (t, v) in thin(&l.points) {
-            write!(h, "{:.1},{:.1} ", x(t), y(v as f64))?;
+            write!(out, "{:.1},{:.1} ", x(t), y(v as f64))?;
         }
-        h.push_str("\"/></g>\n");
+        out.push_str("\"/></g>\n");
     }
     // The legend, in the chart's order.
-    h.push_str("<g class=\"legend\">");
+    out.push_str("<g class=\"legend\">");
     for (i, l) in lines.iter().enumerate() {
         let (color, width) = style(i, l);
         let ly = TOP + 8.0 + i as f64 * 20.0;
         write!(
-            h,
+            out,
             "<g class=\"legend-entry\"><line x1=\"{0}\" x2=\"{1}\" y1=\"{ly}\" y2=\"{ly}\" stroke=\"{color}\" \
              stroke-width=\"{width}\"/><text x=\"{2}\" y=\"{3}\"",
             RIGHT + 20.0,
@@ -161,19 +161,19 @@ pub(crate) fn chart(h: &mut String, timeline: &Timeline) -> fmt::Result {
             ly + 4.0
         )?;
         if l.suspect {
-            h.push_str(" font-weight=\"bold\" fill=\"#d62728\"");
+            out.push_str(" font-weight=\"bold\" fill=\"#d62728\"");
         }
-        h.push('>');
+        out.push('>');
         let full = name(l, others);
-        esc(h, &shorten(&full, 38));
+        esc(out, &shorten(&full, 38));
         if l.suspect {
-            h.push_str(" (suspect)");
+            out.push_str(" (suspect)");
         }
-        h.push_str("<title>");
-        esc(h, &full);
-        h.push_str("</title></text></g>");
+        out.push_str("<title>");
+        esc(out, &full);
+        out.push_str("</title></text></g>");
     }
-    h.push_str("</g>\n</svg>\n");
+    out.push_str("</g>\n</svg>\n");
     Ok(())
 }
 
@@ -266,12 +266,12 @@ const NODES_DRAWN: usize = 40;
 
 /// Writes a small graph of `cycle`: members on a circle (red), what they keep
 /// alive on an outer circle (grey), one arrow per reference.
-pub(crate) fn cycle(h: &mut String, cycle: &Cycle) -> fmt::Result {
+pub(crate) fn cycle(out: &mut String, cycle: &Cycle) -> fmt::Result {
     let nodes: Vec<(&crate::RefNode, bool)> =
         cycle.members().iter().map(|n| (n, true)).chain(cycle.kept_alive().iter().map(|n| (n, false))).collect();
     if nodes.len() > NODES_DRAWN {
         return write!(
-            h,
+            out,
             "<p class=\"note\">{} instances: too many to draw here; paste the DOT text into Graphviz.</p>",
             nodes.len()
         );
@@ -294,7 +294,7 @@ pub(crate) fn cycle(h: &mut String, cycle: &Cycle) -> fmt::Result {
         at.insert(node.instance().id(), place(i, kept, outer));
     }
     writeln!(
-        h,
+        out,
         "<svg class=\"cycle-graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{size:.0}\" height=\"{size:.0}\" \
          viewBox=\"0 0 {size:.0} {size:.0}\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
          markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" \
@@ -309,7 +309,7 @@ pub(crate) fn cycle(h: &mut String, cycle: &Cycle) -> fmt::Result {
         if from == to {
             // A value that holds itself: a small loop above the node.
             write!(
-                h,
+                out,
                 "<path class=\"edge\" d=\"M{:.1},{:.1} c-18,-34 18,-34 0,0\" fill=\"none\" stroke=\"#555\" \
                  marker-end=\"url(#arrow)\"/>",
                 x1,
@@ -328,7 +328,7 @@ pub(crate) fn cycle(h: &mut String, cycle: &Cycle) -> fmt::Result {
         let (sx, sy) = toward(x1, y1, cx, cy);
         let (ex, ey) = toward(x2, y2, cx, cy);
         write!(
-            h,
+            out,
             "<path class=\"edge\" d=\"M{sx:.1},{sy:.1} Q{cx:.1},{cy:.1} {ex:.1},{ey:.1}\" fill=\"none\" \
              stroke=\"#555\" marker-end=\"url(#arrow)\"/>"
         )?;
@@ -339,7 +339,7 @@ pub(crate) fn cycle(h: &mut String, cycle: &Cycle) -> fmt::Result {
         let fill = if *member { "#f8d7da" } else { "#e9ecef" };
         let stroke = if *member { SUSPECT } else { "#888" };
         write!(
-            h,
+            out,
             "<g class=\"node\"><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{R}\" fill=\"{fill}\" stroke=\"{stroke}\"/>\
              <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">#{}</text><text x=\"{x:.1}\" y=\"{:.1}\" \
              text-anchor=\"middle\">",
@@ -348,15 +348,15 @@ pub(crate) fn cycle(h: &mut String, cycle: &Cycle) -> fmt::Result {
             y + R + 13.0
         )?;
         let short = i.type_name().rsplit("::").next().unwrap_or(i.type_name());
-        esc(h, &shorten(short, 24));
-        h.push_str("</text><title>");
-        esc(h, i.type_name());
+        esc(out, &shorten(short, 24));
+        out.push_str("</text><title>");
+        esc(out, i.type_name());
         if let Some(debug) = i.debug() {
-            h.push('\n');
-            esc(h, debug);
+            out.push('\n');
+            esc(out, debug);
         }
-        h.push_str("</title></g>\n");
+        out.push_str("</title></g>\n");
     }
-    h.push_str("</svg>");
+    out.push_str("</svg>");
     Ok(())
 }
