@@ -103,7 +103,13 @@ pub(crate) fn chart(out: &mut String, timeline: &Timeline) -> fmt::Result {
     out.push_str("</g>\n<g class=\"axis y\">");
     write!(out, "<line x1=\"{LEFT}\" x2=\"{LEFT}\" y1=\"{TOP}\" y2=\"{BOTTOM}\"/>")?;
     for v in &y_ticks {
-        write!(out, "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" dy=\"4\">{}</text>", LEFT - 6.0, y(*v), number(*v))?;
+        write!(
+            out,
+            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" dy=\"4\">{}</text>",
+            LEFT - 6.0,
+            y(*v),
+            number(*v)
+        )?;
     }
     writeln!(
         out,
