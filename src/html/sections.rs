@@ -4,9 +4,10 @@
 //! why it is empty when it is.
 
 use super::{esc, svg, Page};
-use crate::snapshot::{Age, Instance};
+use crate::snapshot::Age;
+use crate::{Instance, SiteGroup};
 use std::collections::HashMap;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 /// How many live instances a creation site lists before "… and N more".
 const INSTANCES_PER_SITE: usize = 20;
@@ -18,8 +19,9 @@ const SITES_SHOWN: usize = 200;
 const CYCLES_SHOWN: usize = 20;
 /// How many of a suspect's most recent instances its site list looks at.
 const RECENT_PER_SUSPECT: usize = 100;
+
 impl Page<'_> {
-    pub(super) fn suspects(&self, out: &mut String) -> std::fmt::Result {
+    pub(super) fn suspects(&self, out: &mut String) -> fmt::Result {
         out.push_str("<section id=\"suspects\"><h2>Leak suspects</h2>\n");
         let Some(timeline) = self.timeline else {
             out.push_str(
@@ -50,32 +52,41 @@ impl Page<'_> {
             )?;
             esc(out, s.reason());
             out.push_str("</div>");
-            let mut recent: Vec<&Instance> =
-                self.snapshot.instances().filter(|i| i.type_name() == s.type_name()).collect();
-            recent.sort_by_key(|i| i.age());
-            recent.truncate(RECENT_PER_SUSPECT);
-            if !recent.is_empty() {
-                write!(out, "<div class=\"recent\">its {} most recent live instances were made at:<ul>", recent.len())?;
-                for (site, group) in by_site(recent.iter().copied()) {
-                    out.push_str("<li><code>");
-                    esc(out, &site);
-                    write!(out, "</code> ×{}", group.len())?;
-                    if let Some(debug) = group[0].debug() {
-                        out.push_str(" <span class=\"debug\">");
-                        esc(out, debug);
-                        out.push_str("</span>");
-                    }
-                    out.push_str("</li>");
-                }
-                out.push_str("</ul></div>");
-            }
+            self.recent_sites(out, s.type_name())?;
             out.push_str("</li>\n");
         }
         out.push_str("</ol></section>\n");
         Ok(())
     }
 
-    pub(super) fn chart(&self, out: &mut String) -> std::fmt::Result {
+    /// Where the most recent live instances of `type_name` were made: one
+    /// line per site, with the `Debug` text of its youngest instance there.
+    fn recent_sites(&self, out: &mut String, type_name: &str) -> fmt::Result {
+        let mut recent: Vec<&Instance> = self.snapshot.instances().filter(|i| i.type_name() == type_name).collect();
+        if recent.is_empty() {
+            return Ok(());
+        }
+        recent.sort_by_key(|i| i.age());
+        recent.truncate(RECENT_PER_SUSPECT);
+        write!(out, "<div class=\"recent\">its {} most recent live instances were made at:<ul>", recent.len())?;
+        let by_id: HashMap<u64, &Instance> = recent.iter().map(|i| (i.id(), *i)).collect();
+        for group in SiteGroup::group(recent.iter().copied()) {
+            out.push_str("<li>");
+            site(out, &group)?;
+            write!(out, " ×{}", group.count())?;
+            // A group keeps the order it was given: youngest first.
+            if let Some(debug) = group.ids().first().and_then(|id| by_id.get(id)).and_then(|i| i.debug()) {
+                out.push_str(" <span class=\"debug\">");
+                esc(out, debug);
+                out.push_str("</span>");
+            }
+            out.push_str("</li>");
+        }
+        out.push_str("</ul></div>");
+        Ok(())
+    }
+
+    pub(super) fn chart(&self, out: &mut String) -> fmt::Result {
         out.push_str("<section id=\"chart\"><h2>Live instances over time</h2>\n");
         match self.timeline {
             Some(t) if t.series().iter().any(|s| !s.points().is_empty()) => svg::chart(out, t)?,
@@ -85,7 +96,7 @@ impl Page<'_> {
         Ok(())
     }
 
-    pub(super) fn table(&self, out: &mut String) -> std::fmt::Result {
+    pub(super) fn table(&self, out: &mut String) -> fmt::Result {
         // First sample to last, as `Timeline::growth` counts it, but shrinking
         // types too: that one lists only the types that grew.
         let growth: HashMap<&str, i64> = match self.timeline {
@@ -136,28 +147,25 @@ impl Page<'_> {
         Ok(())
     }
 
-    pub(super) fn sites(&self, out: &mut String) -> std::fmt::Result {
+    pub(super) fn sites(&self, out: &mut String) -> fmt::Result {
         out.push_str("<section id=\"sites\"><h2>Live instances by creation site</h2>\n");
-        let mut groups: HashMap<(&str, &str, u32), Vec<&Instance>> = HashMap::new();
-        for i in self.snapshot.instances() {
-            groups.entry((i.type_name(), i.file(), i.line())).or_default().push(i);
-        }
-        if groups.is_empty() {
+        let by_site = self.snapshot.by_site();
+        if by_site.groups().len() == 0 {
             out.push_str("<p class=\"note\">No live tracked instance.</p></section>\n");
             return Ok(());
         }
-        let mut groups: Vec<_> = groups.into_iter().collect();
-        groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-        let hidden = groups.len().saturating_sub(SITES_SHOWN);
-        for ((type_name, file, line), instances) in groups.into_iter().take(SITES_SHOWN) {
-            let open = if instances.len() <= OPEN_SITE_LIMIT { " open" } else { "" };
-            write!(out, "<details class=\"site\"{open}><summary><code>")?;
-            esc(out, file);
-            write!(out, ":{line}</code> <span class=\"type\">")?;
-            esc(out, type_name);
-            writeln!(out, "</span> ×{}</summary>\n<table class=\"instances\"><tbody>", instances.len())?;
-            // Snapshots list instances oldest first; the group keeps that order.
-            for i in instances.iter().take(INSTANCES_PER_SITE) {
+        let instances: HashMap<u64, &Instance> = self.snapshot.instances().map(|i| (i.id(), i)).collect();
+        let hidden = by_site.groups().len().saturating_sub(SITES_SHOWN);
+        for group in by_site.groups().take(SITES_SHOWN) {
+            let count = group.count();
+            let open = if count <= OPEN_SITE_LIMIT { " open" } else { "" };
+            write!(out, "<details class=\"site\"{open}><summary>")?;
+            site(out, group)?;
+            out.push_str(" <span class=\"type\">");
+            esc(out, group.type_name());
+            writeln!(out, "</span> ×{count}</summary>\n<table class=\"instances\"><tbody>")?;
+            // A group lists its ids oldest first, as the snapshot does.
+            for i in group.ids().iter().take(INSTANCES_PER_SITE).filter_map(|id| instances.get(id)) {
                 write!(out, "<tr><td class=\"num\">#{}</td><td>thread ", i.id())?;
                 esc(out, i.thread());
                 write!(out, "</td><td>age {}</td><td class=\"debug\">", Age(i.age()))?;
@@ -167,8 +175,8 @@ impl Page<'_> {
                 out.push_str("</td></tr>\n");
             }
             out.push_str("</tbody></table>");
-            if instances.len() > INSTANCES_PER_SITE {
-                write!(out, "<p class=\"more\">… and {} more</p>", instances.len() - INSTANCES_PER_SITE)?;
+            if count > INSTANCES_PER_SITE {
+                write!(out, "<p class=\"more\">… and {} more</p>", count - INSTANCES_PER_SITE)?;
             }
             out.push_str("</details>\n");
         }
@@ -179,7 +187,7 @@ impl Page<'_> {
         Ok(())
     }
 
-    pub(super) fn cycles_section(&self, out: &mut String) -> std::fmt::Result {
+    pub(super) fn cycles_section(&self, out: &mut String) -> fmt::Result {
         out.push_str("<section id=\"cycles\"><h2>Leaked reference cycles</h2>\n");
         if self.cycles.is_empty() {
             out.push_str(
@@ -213,13 +221,17 @@ impl Page<'_> {
     }
 }
 
-/// Instances grouped by `file:line`, largest group first.
-fn by_site<'i>(instances: impl Iterator<Item = &'i Instance>) -> Vec<(String, Vec<&'i Instance>)> {
-    let mut groups: HashMap<(&str, u32), Vec<&Instance>> = HashMap::new();
-    for i in instances {
-        groups.entry((i.file(), i.line())).or_default().push(i);
+/// Writes a site group's `file:line` as code. Groups made with backtraces
+/// on split by backtrace as well as by site (see [`SiteGroup::backtrace`]):
+/// the tooltip then shows which.
+fn site(out: &mut String, group: &SiteGroup) -> fmt::Result {
+    out.push_str("<code");
+    if let Some(backtrace) = group.backtrace() {
+        out.push_str(" title=\"");
+        esc(out, &backtrace.frames().join("\n"));
+        out.push('"');
     }
-    let mut groups: Vec<_> = groups.into_iter().map(|((f, l), g)| (format!("{f}:{l}"), g)).collect();
-    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-    groups
+    out.push('>');
+    esc(out, group.file());
+    write!(out, ":{}</code>", group.line())
 }
