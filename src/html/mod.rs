@@ -23,7 +23,8 @@
 // - `mod.rs`: `Page`, its builder, and the page's frame (head, facts, the
 //   sections in order);
 // - `sections.rs`: the five sections (suspects, chart, types, sites, cycles);
-// - `svg.rs`: the drawings (the chart of live counts, the graph of a cycle);
+// - `svg/`: the drawings (`chart.rs`: live counts over time; `cycle.rs`: the
+//   graph of a leaked cycle);
 // - `assets.rs`: the fixed parts (the `<head>` with its CSP, the style, the
 //   script, the compiled-out page);
 // - `date.rs`: the header's date, as civil UTC without a date crate.
