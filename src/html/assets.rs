@@ -4,15 +4,20 @@
 
 use super::esc;
 
-/// The `<head>`: the content security policy forbids every fetch; only the
-/// page's own inline style and script run.
+/// The page's content security policy: it forbids every fetch; only the
+/// page's own inline style and script run. The page states it in its
+/// `<head>`, and the HTTP endpoint sends it as a header too.
+pub(crate) const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
+
+/// The `<head>`, with the [`CONTENT_SECURITY_POLICY`].
 pub(super) fn head(out: &mut String, title: &str) -> std::fmt::Result {
     out.push_str(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; \
-         script-src 'unsafe-inline'\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>instrack: ",
+         <meta http-equiv=\"Content-Security-Policy\" content=\"",
     );
+    out.push_str(CONTENT_SECURITY_POLICY);
+    out.push_str("\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>instrack: ");
     esc(out, title);
     out.push_str("</title>\n");
     out.push_str(STYLE);

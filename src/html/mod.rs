@@ -34,6 +34,8 @@ mod date;
 mod sections;
 mod svg;
 
+pub(crate) use assets::CONTENT_SECURITY_POLICY;
+
 use crate::cycles::Cycle;
 use crate::snapshot::{Age, Snapshot};
 use crate::Timeline;

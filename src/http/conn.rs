@@ -3,6 +3,7 @@
 
 use super::routes::{self, Answer, Head};
 use super::{ServerState, MAX_REQUEST_HEAD};
+use crate::html::CONTENT_SECURITY_POLICY;
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -152,7 +153,7 @@ fn respond(stream: &mut TcpStream, answer: &Answer, head_only: bool, deadline: O
     let mut out = format!(
         "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\nCache-Control: no-store\r\n\
          X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n\
-         Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\r\n",
+         Content-Security-Policy: {CONTENT_SECURITY_POLICY}\r\n",
         answer.status,
         reason(answer.status),
         answer.content_type,
