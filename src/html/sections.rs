@@ -21,6 +21,8 @@ const CYCLES_SHOWN: usize = 20;
 const RECENT_PER_SUSPECT: usize = 100;
 
 impl Page<'_> {
+    /// Each suspect of the timeline: its rate, the reason, and where its
+    /// recent instances were made.
     pub(super) fn suspects(&self, out: &mut String) -> fmt::Result {
         out.push_str("<section id=\"suspects\"><h2>Leak suspects</h2>\n");
         let Some(timeline) = self.timeline else {
@@ -40,19 +42,19 @@ impl Page<'_> {
             return Ok(());
         }
         out.push_str("<ol class=\"suspects\">\n");
-        for s in &suspects {
+        for suspect in &suspects {
             out.push_str("<li class=\"suspect\"><span class=\"type\">");
-            esc(out, s.type_name());
+            esc(out, suspect.type_name());
             write!(
                 out,
                 "</span> <span class=\"rate\">{:+.1} per minute</span> <span class=\"since\">since {}</span>\
                  <div class=\"reason\">",
-                s.per_minute(),
-                Age(s.since())
+                suspect.per_minute(),
+                Age(suspect.since())
             )?;
-            esc(out, s.reason());
+            esc(out, suspect.reason());
             out.push_str("</div>");
-            self.recent_sites(out, s.type_name())?;
+            self.recent_sites(out, suspect.type_name())?;
             out.push_str("</li>\n");
         }
         out.push_str("</ol></section>\n");
@@ -86,6 +88,7 @@ impl Page<'_> {
         Ok(())
     }
 
+    /// The chart of live counts over time, when the timeline has samples.
     pub(super) fn chart(&self, out: &mut String) -> fmt::Result {
         out.push_str("<section id=\"chart\"><h2>Live instances over time</h2>\n");
         match self.timeline {
@@ -96,6 +99,7 @@ impl Page<'_> {
         Ok(())
     }
 
+    /// The sortable table of tracked types: counts, estimated bytes, growth.
     pub(super) fn table(&self, out: &mut String) -> fmt::Result {
         // First sample to last, as `Timeline::growth` counts it, but shrinking
         // types too: that one lists only the types that grew.
@@ -147,6 +151,8 @@ impl Page<'_> {
         Ok(())
     }
 
+    /// The live instances by creation site, largest group first, each a
+    /// `<details>` listing its oldest instances.
     pub(super) fn sites(&self, out: &mut String) -> fmt::Result {
         out.push_str("<section id=\"sites\"><h2>Live instances by creation site</h2>\n");
         let by_site = self.snapshot.by_site();
@@ -187,6 +193,7 @@ impl Page<'_> {
         Ok(())
     }
 
+    /// Each leaked cycle, drawn and as DOT text.
     pub(super) fn cycles_section(&self, out: &mut String) -> fmt::Result {
         out.push_str("<section id=\"cycles\"><h2>Leaked reference cycles</h2>\n");
         if self.cycles.is_empty() {
