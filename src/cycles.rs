@@ -8,7 +8,7 @@
 //! tracked instances: leaked. Its strongly connected components with a cycle
 //! are the cycles; the rest of it hangs beneath them.
 
-use crate::imp;
+use crate::imp::{self, Held};
 use crate::pattern::{short_generics, Pattern};
 use crate::snapshot::Instance;
 use crate::trace::Edges;
@@ -16,23 +16,6 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::{self, Write as _};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
-
-/// A live shared instance held for the analysis. Its `value` keeps it alive
-/// until the analysis is done; dropping it may run the instance's `Drop`.
-pub(crate) struct Held {
-    pub(crate) instance: Instance,
-    pub(crate) addr: usize,
-    /// Strong references other than the analysis's own.
-    pub(crate) strong: usize,
-    pub(crate) value: Box<dyn HeldValue>,
-}
-
-/// What the analysis asks of a held value; both run user code.
-pub(crate) trait HeldValue {
-    /// Traces the value; `false` if its type has no `Trace` impl.
-    fn trace(&self, edges: &mut Edges<'_>) -> bool;
-    fn debug(&self) -> Option<String>;
-}
 
 /// One tracked instance in the reference graph.
 ///
@@ -97,7 +80,7 @@ impl fmt::Display for RefNode {
         if !crate::ENABLED {
             return Ok(()); // none exists: keeps this code out of the binary
         }
-        write!(f, "{} {}", short_generics(self.instance.type_name()), self.instance)?;
+        write!(f, "{} {}", short_generics(self.instance().type_name()), self.instance)?;
         if let Some(debug) = self.instance.debug() {
             write!(f, "  {debug}")?;
         }
@@ -252,7 +235,7 @@ impl fmt::Display for Retention {
             return Ok(()); // none exists: keeps this code out of the binary
         }
         let Some(first) = self.chain.first() else { return Ok(()) };
-        writeln!(f, "why #{} is alive:", first.instance.id())?;
+        writeln!(f, "why #{} is alive:", first.instance().id())?;
         for (i, node) in self.chain.iter().enumerate() {
             let how = if i == 0 { "    " } else { "    held by " };
             writeln!(f, "{how}{node}")?;
@@ -380,7 +363,7 @@ pub fn why_alive(id: u64) -> Option<Retention> {
     }
     let turn = Turn::take();
     let graph = Graph::build();
-    let target = graph.held.iter().position(|h| h.instance.id() == id)?;
+    let target = graph.held.iter().position(|h| h.instance().id() == id)?;
     // Breadth-first over the holders: the nearest holder with outside owners.
     let mut came_from: HashMap<usize, usize> = HashMap::new();
     let mut queue = VecDeque::from([target]);
@@ -418,7 +401,7 @@ pub fn why_alive(id: u64) -> Option<Retention> {
                 let holders = &graph.holders[*chain.last().unwrap()];
                 // Close the loop as soon as a holder is already on the chain.
                 if let Some(&back) = holders.iter().find(|&&h| on_chain[h]) {
-                    break Some(graph.held[back].instance.id());
+                    break Some(graph.held[back].instance().id());
                 }
                 match holders.first() {
                     Some(&holder) => {
@@ -473,7 +456,7 @@ pub fn graph_dot(pattern: &str) -> String {
     let turn = Turn::take();
     let graph = Graph::build();
     let keep: Vec<usize> =
-        (0..graph.held.len()).filter(|&i| selected.selects(graph.held[i].instance.type_name())).collect();
+        (0..graph.held.len()).filter(|&i| selected.selects(graph.held[i].instance().type_name())).collect();
     let nodes: Vec<RefNode> = keep.iter().map(|&i| graph.node(i, true)).collect();
     let leaked: Vec<bool> = keep.iter().map(|&i| graph.leaked[i]).collect();
     let text = dot(nodes.iter().zip(leaked), &graph.edges_among(&keep), &format!("instrack {pattern}"));
@@ -537,7 +520,7 @@ impl Graph {
         let mut index: HashMap<usize, usize> = HashMap::with_capacity(held.len());
         held.retain(|h| {
             let next = index.len();
-            match index.entry(h.addr) {
+            match index.entry(h.addr()) {
                 std::collections::hash_map::Entry::Occupied(_) => false,
                 std::collections::hash_map::Entry::Vacant(v) => {
                     v.insert(next);
@@ -553,7 +536,7 @@ impl Graph {
             targets.clear();
             untraced.clear();
             let mut edges = Edges { targets: &mut targets, untraced: &mut untraced };
-            notes[i] = match catch_unwind(AssertUnwindSafe(|| h.value.trace(&mut edges))) {
+            notes[i] = match catch_unwind(AssertUnwindSafe(|| h.trace(&mut edges))) {
                 Ok(true) => untraced.first().map(|why| format!("not traced: {why}")),
                 Ok(false) => Some("no Trace impl".to_owned()),
                 Err(_) => Some("trace panicked".to_owned()),
@@ -571,10 +554,10 @@ impl Graph {
         for h in &mut holders {
             h.dedup();
         }
-        let outside: Vec<usize> = (0..n).map(|i| held[i].strong.saturating_sub(inside[i])).collect();
+        let outside: Vec<usize> = (0..n).map(|i| held[i].strong().saturating_sub(inside[i])).collect();
         // More traced references than strong ones means a `Trace` reports
         // something twice or the graph changed meanwhile: never call that a leak.
-        let rooted: Vec<bool> = (0..n).map(|i| held[i].strong != inside[i]).collect();
+        let rooted: Vec<bool> = (0..n).map(|i| held[i].strong() != inside[i]).collect();
         let mut graph = Graph { held, out, holders, outside, rooted, leaked: Vec::new(), notes };
         // Everything reachable from a rooted node is alive; `leaked` doubles
         // as the visited set of this one whole-graph traversal.
@@ -652,7 +635,7 @@ impl Graph {
                         }
                     }
                     if component.len() > 1 || self.out[v].contains(&v) {
-                        component.sort_by_key(|&i| self.held[i].instance.id());
+                        component.sort_by_key(|&i| self.held[i].instance().id());
                         components.push(component);
                     }
                 }
@@ -664,7 +647,7 @@ impl Graph {
     /// The references between the given nodes, as id pairs.
     fn edges_among(&self, nodes: &[usize]) -> Vec<(u64, u64)> {
         let member: HashSet<usize> = nodes.iter().copied().collect();
-        let id = |i: usize| self.held[i].instance.id();
+        let id = |i: usize| self.held[i].instance().id();
         nodes
             .iter()
             .flat_map(|&i| self.out[i].iter().filter(|j| member.contains(j)).map(move |&j| (id(i), id(j))))
@@ -674,11 +657,11 @@ impl Graph {
     /// The public view of node `i`; with its `Debug` text if `with_debug`
     /// (user code, run with no lock held).
     fn node(&self, i: usize, with_debug: bool) -> RefNode {
-        let mut instance = self.held[i].instance.clone();
+        let mut instance = self.held[i].instance().clone();
         if with_debug {
-            instance.debug = OnceLock::from(self.held[i].value.debug().map(String::into_boxed_str));
+            instance.debug = OnceLock::from(self.held[i].debug().map(String::into_boxed_str));
         }
-        RefNode { instance, strong: self.held[i].strong, outside: self.outside[i], note: self.notes[i].clone() }
+        RefNode { instance, strong: self.held[i].strong(), outside: self.outside[i], note: self.notes[i].clone() }
     }
 }
 
