@@ -12,6 +12,7 @@ mod browser;
 mod counting;
 mod cycles;
 mod diff;
+mod fixtures;
 #[cfg(feature = "html")]
 mod html;
 #[cfg(feature = "http")]
