@@ -81,7 +81,7 @@ impl fmt::Display for RefNode {
 }
 
 /// A group of tracked instances kept alive only by references among
-/// themselves, and what it keeps alive beneath it. See [`find_cycles`].
+/// themselves, and what it keeps alive beneath it. See [`find_cycles`](crate::find_cycles).
 ///
 /// # Examples
 /// ```
@@ -161,7 +161,7 @@ impl fmt::Display for Cycle {
 }
 
 /// Why an instance is alive: the chain of tracked holders from it back to
-/// one with an owner outside the traced graph. See [`why_alive`].
+/// one with an owner outside the traced graph. See [`why_alive`](crate::why_alive).
 ///
 /// # Examples
 /// ```
