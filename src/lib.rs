@@ -236,7 +236,7 @@ pub use diff::{Diff, TypeDiff};
 pub use http::{serve, Server, ServerBuilder, MAX_REQUEST_HEAD};
 #[cfg(feature = "serde")]
 pub use json::{to_json, SCHEMA_VERSION};
-pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, DropExpectation, Watch, WeakCount};
+pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, Downgrade, DropExpectation, WeakCount};
 pub use snapshot::{BySite, Counts, Instance, SiteGroup, Snapshot, TypeCounts};
 pub use trace::{Edges, Trace, TracedFn};
 pub use tracked::Tracked;

@@ -8,7 +8,8 @@ pub(crate) const ENABLED: bool = false;
 use crate::pattern::Pattern;
 use crate::shared::{DebugFn, TraceFn};
 use crate::site::Site;
-use crate::snapshot::{Counts, Snapshot};
+use crate::snapshot::{Counts, Instance, Snapshot};
+use crate::trace::Edges;
 use std::any::TypeId;
 use std::panic::Location;
 use std::rc::Rc;
@@ -102,6 +103,28 @@ pub(crate) fn owners(_addr: usize, strong: &dyn Fn() -> usize) -> usize {
     strong()
 }
 
-pub(crate) fn collect_graph() -> Vec<crate::cycles::Held> {
+/// A live shared instance held for the reference-graph analysis: none
+/// exist when compiled out.
+pub(crate) enum Held {}
+
+impl Held {
+    pub(crate) fn instance(&self) -> &Instance {
+        match *self {}
+    }
+    pub(crate) fn addr(&self) -> usize {
+        match *self {}
+    }
+    pub(crate) fn strong(&self) -> usize {
+        match *self {}
+    }
+    pub(crate) fn trace(&self, _edges: &mut Edges<'_>) -> bool {
+        match *self {}
+    }
+    pub(crate) fn debug(&self) -> Option<String> {
+        match *self {}
+    }
+}
+
+pub(crate) fn collect_graph() -> Vec<Held> {
     Vec::new()
 }

@@ -1,5 +1,6 @@
 //! [`report_at_exit`]: a guard that reports when `main` ends.
 
+use super::growth::live_by_name;
 use super::{read_counts, Growth, Settings};
 use std::collections::HashMap;
 use std::fmt;
@@ -39,7 +40,7 @@ use std::time::Instant;
 pub fn report_at_exit(pattern: &str) -> ExitReport {
     ExitReport {
         settings: Settings::from_env(pattern),
-        baseline: read_counts().into_iter().map(|(name, live, _)| (name, live)).collect(),
+        baseline: live_by_name(&read_counts()),
         made: Instant::now(),
         armed: true,
     }

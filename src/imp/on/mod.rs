@@ -19,6 +19,7 @@
 //! | [`thread`] | per-thread state, id blocks, the exiting-thread path |
 //! | [`weak_list`] | `Arc`/`Rc` instances held by weak reference |
 //! | [`query`] | counts, snapshots, live lists, the ledger of temporaries |
+//! | [`held`] | what the reference-graph analysis reads: `Held` instances |
 //! | [`debug_text`] | bounded, panic-safe `Debug` text |
 //! | [`clock`] | creation stamps |
 //! | [`sync`] | the atomics all of the above use |
@@ -32,6 +33,7 @@ pub(crate) const ENABLED: bool = true;
 mod clock;
 mod counters;
 mod debug_text;
+mod held;
 mod query;
 #[allow(unsafe_code)] // &'static TypeEntry through AtomicPtr
 mod registry;
@@ -46,6 +48,7 @@ mod thread;
 mod token;
 mod weak_list;
 
+pub(crate) use held::Held;
 pub(crate) use query::{
     all_counts, checkpoint, collect_graph, counts, debug_text_of, live_arcs, live_rcs, owners, snapshot, ValueRef,
 };

@@ -265,7 +265,7 @@ impl TemporaryRef {
     }
 }
 
-impl crate::cycles::HeldValue for TemporaryRef {
+impl super::held::HeldValue for TemporaryRef {
     fn trace(&self, edges: &mut crate::trace::Edges<'_>) -> bool {
         match self.entry.trace.get() {
             Some(trace) => {
@@ -368,7 +368,7 @@ fn instance_builder(r: &Registry) -> impl Fn(&'static TypeEntry, Stamp, Option<V
 
 /// Every live shared instance with a temporary strong reference, for the
 /// reference-graph analysis.
-pub(crate) fn collect_graph() -> Vec<crate::cycles::Held> {
+pub(crate) fn collect_graph() -> Vec<super::held::Held> {
     let r = registry();
     let taken = LiveWeaks::of(&r.entries(), &|_| true).upgrade();
     let instance = instance_builder(r);
@@ -385,7 +385,7 @@ pub(crate) fn collect_graph() -> Vec<crate::cycles::Held> {
     taken
         .into_iter()
         .zip(strong)
-        .map(|(s, strong)| crate::cycles::Held {
+        .map(|(s, strong)| super::held::Held {
             instance: instance(s.entry, s.stamp, None),
             addr: s.addr(),
             strong,
