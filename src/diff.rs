@@ -1,7 +1,8 @@
 //! Comparing two snapshots: what was made, what was dropped, what is new.
 
 use crate::pattern::short_generics;
-use crate::snapshot::{Age, Instance, SiteGroup, Snapshot};
+use crate::snapshot::{Instance, SiteGroup, Snapshot};
+use crate::text::Age;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::time::Duration;
@@ -193,7 +194,7 @@ impl Diff {
 impl fmt::Display for Diff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !crate::ENABLED || !self.enabled {
-            return writeln!(f, "{}", crate::snapshot::COMPILED_OUT);
+            return writeln!(f, "instrack: {}", crate::text::COMPILED_OUT_EXPLAINED);
         }
         if let Some(error) = &self.error {
             return writeln!(f, "instrack: {error}");

@@ -22,7 +22,8 @@
 mod svg;
 
 use crate::cycles::Cycle;
-use crate::snapshot::{Age, Instance, Snapshot};
+use crate::snapshot::{Instance, Snapshot};
+use crate::text::Age;
 use crate::Timeline;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -263,7 +264,7 @@ impl<'a> Page<'a> {
             // Known for values tracked with `track!(&value)`, whose size was
             // seen at registration; a `Tracked` field's owner was not built yet.
             match t.estimated_bytes() {
-                Some(b) => write!(h, "<td class=\"num\" data-v=\"{b}\">{}</td>", crate::snapshot::Bytes(b))?,
+                Some(b) => write!(h, "<td class=\"num\" data-v=\"{b}\">{}</td>", crate::text::Bytes(b))?,
                 None => h.push_str("<td class=\"num\" data-v=\"-1\">—</td>"),
             }
             match growth.get(t.name()) {

@@ -118,7 +118,7 @@ impl ExitReport {
             let growth = Growth::between(Some(&self.baseline), &read_counts());
             text.push_str(&format!(
                 "instrack: growth since report_at_exit, {} ago:\n{growth}",
-                crate::snapshot::Age(self.made.elapsed())
+                crate::text::Age(self.made.elapsed())
             ));
         }
         text

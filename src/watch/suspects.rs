@@ -1,7 +1,7 @@
 //! [`Suspect`]: the rule that tells a leak from a sawtooth.
 
 use super::timeline::{Point, Timeline};
-use crate::snapshot::Age;
+use crate::text::Age;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;

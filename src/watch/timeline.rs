@@ -12,7 +12,7 @@
 //! `RECENT + 3 + 6 × (CAPACITY + 3) + 2 × CAPACITY - 1` = 620 points, however
 //! long it runs, and the recent past is always at full resolution.
 use super::{sparkline, Growth, GrowthEntry, Reading, Suspect, SPARK_WIDTH};
-use crate::snapshot::Age;
+use crate::text::Age;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;

@@ -1,0 +1,219 @@
+//! What queries return: [`Snapshot`] and the rooms of what it holds.
+//! These types are the same in both build modes; when tracking is compiled
+//! out they are simply empty.
+//!
+//! | file | what |
+//! |---|---|
+//! | `mod.rs` | [`Snapshot`], [`snapshot()`], narrowing by a pattern |
+//! | `counts.rs` | [`Counts`], [`TypeCounts`], [`counts()`], [`Snapshot::counts`] |
+//! | `instance.rs` | [`Instance`] and its lazy `Debug` text |
+//! | `by_site.rs` | [`SiteGroup`], [`BySite`], [`Snapshot::by_site`] |
+//! | `report.rs` | the report text, [`report`], [`report_to`] |
+
+mod by_site;
+mod counts;
+mod instance;
+mod report;
+
+pub use by_site::{BySite, SiteGroup};
+pub use counts::{counts, Counts, TypeCounts};
+pub use instance::Instance;
+pub use report::{report, report_to};
+
+use crate::imp;
+use crate::pattern::Pattern;
+use std::collections::HashSet;
+use std::time::Instant;
+
+/// Everything tracked at one moment: per-type counts and every live instance.
+///
+/// Taken by [`snapshot()`](crate::snapshot); its `Display` is the report text
+/// that [`report`](crate::report) prints.
+///
+/// # Examples
+/// ```
+/// #[derive(Debug)]
+/// struct Conn { _t: instrack::Tracked<Self> }
+///
+/// let _c = Conn { _t: instrack::track!() };
+/// let snap = instrack::snapshot().narrow("Conn");
+/// if instrack::ENABLED {
+///     assert!(snap.instances().any(|i| i.type_name().ends_with("Conn")));
+/// }
+/// println!("{snap}");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub(crate) enabled: bool,
+    pub(crate) types: Vec<TypeCounts>,
+    pub(crate) instances: Vec<Instance>,
+    pub(crate) pattern: Option<String>,
+    pub(crate) unmatched: Vec<String>,
+    pub(crate) error: Option<String>,
+    /// The pattern narrowed by, parsed once; `None` if it was not valid.
+    pub(crate) selection: Option<Pattern>,
+    pub(crate) taken: Instant,
+}
+
+/// Every live tracked instance and the counts of every tracked type, taken now.
+///
+/// Narrow it with [`Snapshot::narrow`]; print it with `{}` for the report text.
+/// Empty when tracking is compiled out.
+///
+/// # Locking behaviour
+/// Holds internal locks only to copy lists of pointers; reads the instance
+/// records without stopping other threads, so each count and each record is
+/// exact for some moment during the call. Formats no value: see
+/// [`Instance::debug`].
+///
+/// # Examples
+/// ```
+/// #[derive(Debug)]
+/// struct Tab { _t: instrack::Tracked<Self> }
+///
+/// let _tabs = [Tab { _t: instrack::track!() }, Tab { _t: instrack::track!() }];
+/// let snap = instrack::snapshot();
+/// let tabs = snap.types().find(|t| t.name().ends_with("::Tab"));
+/// if instrack::ENABLED {
+///     assert_eq!(tabs.unwrap().counts().live, 2);
+///     assert_eq!(snap.narrow("Tab").instances().count(), 2);
+/// } else {
+///     assert!(tabs.is_none());
+/// }
+/// ```
+pub fn snapshot() -> Snapshot {
+    if !crate::ENABLED {
+        return Snapshot::empty();
+    }
+    imp::snapshot(None, None)
+}
+
+impl Snapshot {
+    pub(crate) fn new(enabled: bool, mut types: Vec<TypeCounts>, mut instances: Vec<Instance>) -> Snapshot {
+        let traces =
+            if crate::ENABLED { crate::backtraces::lookup(instances.iter().map(|i| i.id)) } else { Default::default() };
+        if !traces.is_empty() {
+            for i in &mut instances {
+                i.backtrace = traces.get(&i.id).cloned();
+            }
+        }
+        types.sort_by(|a, b| b.counts.live.cmp(&a.counts.live).then(a.name.cmp(b.name)));
+        instances.sort_by(|a, b| b.age.cmp(&a.age).then(a.id.cmp(&b.id)));
+        Snapshot {
+            enabled,
+            types,
+            instances,
+            pattern: None,
+            unmatched: Vec::new(),
+            error: None,
+            selection: None,
+            taken: Instant::now(),
+        }
+    }
+
+    /// A snapshot with nothing in it, taken now: what every query returns
+    /// when tracking is compiled out (without the sorting code of `new`).
+    pub(crate) fn empty() -> Snapshot {
+        Snapshot {
+            enabled: crate::ENABLED,
+            types: Vec::new(),
+            instances: Vec::new(),
+            pattern: None,
+            unmatched: Vec::new(),
+            error: None,
+            selection: None,
+            taken: Instant::now(),
+        }
+    }
+
+    /// When the snapshot was taken.
+    pub fn taken(&self) -> Instant {
+        self.taken
+    }
+
+    /// Whether the pattern this snapshot was narrowed by selects `type_name`;
+    /// every type is selected when it was not narrowed.
+    pub(crate) fn selects(&self, type_name: &str) -> bool {
+        match (&self.pattern, &self.selection) {
+            (None, _) => true,
+            (Some(_), Some(selection)) => selection.selects(type_name),
+            (Some(_), None) => false, // an invalid pattern selects nothing
+        }
+    }
+
+    /// The per-type counts, most live instances first.
+    pub fn types(&self) -> std::slice::Iter<'_, TypeCounts> {
+        self.types.iter()
+    }
+
+    /// The live instances, oldest first.
+    pub fn instances(&self) -> std::slice::Iter<'_, Instance> {
+        self.instances.iter()
+    }
+
+    /// The pattern names that selected no tracked type, if the snapshot was narrowed.
+    pub fn unmatched(&self) -> &[String] {
+        &self.unmatched
+    }
+
+    /// Keeps only the types that `pattern` selects (see [`report`](crate::report)
+    /// for the pattern language). Names that select nothing are kept in
+    /// [`unmatched`](Self::unmatched) and named in the report text; an empty
+    /// pattern gives an empty snapshot whose text says what to write.
+    pub fn narrow(&self, pattern: &str) -> Snapshot {
+        self.narrowed(pattern, |keys| {
+            let types = self.types.iter().filter(|t| keys.contains(&t.key)).cloned().collect();
+            let instances = self.instances.iter().filter(|i| keys.contains(&i.type_key)).cloned().collect();
+            (types, instances)
+        })
+    }
+
+    /// [`narrow`](Self::narrow) for a snapshot no longer needed: moves the
+    /// kept lists instead of copying them (a report of a million instances).
+    pub(crate) fn into_narrowed(mut self, pattern: &str) -> Snapshot {
+        let mut instances = std::mem::take(&mut self.instances);
+        self.narrowed(pattern, |keys| {
+            instances.retain(|i| keys.contains(&i.type_key));
+            (self.types.iter().filter(|t| keys.contains(&t.key)).cloned().collect(), instances)
+        })
+    }
+
+    fn narrowed(
+        &self,
+        pattern: &str,
+        lists: impl FnOnce(&HashSet<u32>) -> (Vec<TypeCounts>, Vec<Instance>),
+    ) -> Snapshot {
+        if !crate::ENABLED {
+            return Snapshot { pattern: Some(pattern.to_owned()), taken: self.taken, ..Snapshot::empty() };
+        }
+        let mut out = Snapshot {
+            pattern: Some(pattern.to_owned()),
+            taken: self.taken,
+            ..Snapshot::new(self.enabled, Vec::new(), Vec::new())
+        };
+        let parsed = match Pattern::parse(pattern) {
+            Ok(p) => p,
+            Err(message) => {
+                out.error = Some(message);
+                return out;
+            }
+        };
+        let mut keep = vec![false; self.types.len()];
+        for name in parsed.names() {
+            let mut hit = false;
+            for (i, t) in self.types.iter().enumerate() {
+                if Pattern::name_matches(name, t.name) {
+                    keep[i] = true;
+                    hit = true;
+                }
+            }
+            if !hit && self.enabled {
+                out.unmatched.push(name.clone());
+            }
+        }
+        let keys: HashSet<u32> = self.types.iter().zip(&keep).filter(|(_, k)| **k).map(|(t, _)| t.key).collect();
+        (out.types, out.instances) = lists(&keys);
+        out.selection = Some(parsed);
+        out
+    }
+}
