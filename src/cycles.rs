@@ -11,6 +11,7 @@
 use crate::imp;
 use crate::pattern::{short_generics, Pattern};
 use crate::snapshot::Instance;
+use crate::text::plural;
 use crate::trace::Edges;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::{self, Write as _};
@@ -176,7 +177,7 @@ impl fmt::Display for Cycle {
         writeln!(
             f,
             "leaked cycle of {n} instance{} kept alive only by each other{}:",
-            if n == 1 { "" } else { "s" },
+            plural(n),
             match self.kept_alive.len() {
                 0 => String::new(),
                 k => format!(", keeping {k} more alive"),
@@ -261,12 +262,9 @@ impl fmt::Display for Retention {
             (Some(id), _) => {
                 writeln!(f, "    … which is held by #{id} again: a cycle that nothing outside reaches, leaked")
             }
-            (None, Some(root)) => writeln!(
-                f,
-                "    … which has {} owner{} outside the tracked graph",
-                root.outside,
-                if root.outside == 1 { "" } else { "s" }
-            ),
+            (None, Some(root)) => {
+                writeln!(f, "    … which has {} owner{} outside the tracked graph", root.outside, plural(root.outside))
+            }
             (None, None) => Ok(()),
         }
     }

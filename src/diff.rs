@@ -2,7 +2,7 @@
 
 use crate::pattern::short_generics;
 use crate::snapshot::{Instance, SiteGroup, Snapshot};
-use crate::text::Age;
+use crate::text::{plural, Age};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::time::Duration;
@@ -211,9 +211,9 @@ impl fmt::Display for Diff {
             f,
             "instrack: {} type{} changed in {}; {n} new instance{} still alive",
             self.types.len(),
-            if self.types.len() == 1 { "" } else { "s" },
+            plural(self.types.len()),
             Age(self.interval),
-            if n == 1 { "" } else { "s" },
+            plural(n),
         )?;
         if self.types.is_empty() {
             return Ok(());

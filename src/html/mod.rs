@@ -23,7 +23,7 @@ mod svg;
 
 use crate::cycles::Cycle;
 use crate::snapshot::{Instance, Snapshot};
-use crate::text::Age;
+use crate::text::{plural, Age};
 use crate::Timeline;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -336,7 +336,7 @@ impl<'a> Page<'a> {
                 h,
                 "<div class=\"cycle\"><h3>{n} instance{} kept alive only by each other{}</h3>\
                  <div class=\"cycle-body\">",
-                if n == 1 { "" } else { "s" },
+                plural(n),
                 match cycle.kept_alive().len() {
                     0 => String::new(),
                     k => format!(", keeping {k} more alive"),

@@ -1,6 +1,7 @@
 //! [`growth`]: what grew since the previous call, as objgraph's `show_growth`.
 
 use super::{lock, read_counts, Reading};
+use crate::text::plural;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -91,7 +92,7 @@ impl fmt::Display for Growth {
             return writeln!(f, "instrack: no tracked type grew");
         }
         let n = self.entries.len();
-        writeln!(f, "instrack: {n} type{} grew", if n == 1 { "" } else { "s" })?;
+        writeln!(f, "instrack: {n} type{} grew", plural(n))?;
         let name_width = self.entries.iter().map(|e| e.name.chars().count()).max().unwrap_or(0).max(4);
         let live_width = self.entries.iter().map(|e| e.live.to_string().len()).max().unwrap_or(0).max(4);
         let change_width = self.entries.iter().map(|e| e.change.to_string().len() + 1).max().unwrap_or(0).max(6);
