@@ -23,7 +23,7 @@ mod svg;
 
 use crate::cycles::Cycle;
 use crate::snapshot::{Instance, Snapshot};
-use crate::text::{plural, Age};
+use crate::text::{plural, Age, COMPILED_OUT, COMPILED_OUT_EXPLAINED};
 use crate::Timeline;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -441,13 +441,12 @@ fn head(h: &mut String, title: &str) -> std::fmt::Result {
 
 fn compiled_out(h: &mut String, title: String) -> std::fmt::Result {
     head(h, &title)?;
-    h.push_str(
-        "<header><h1>instrack: tracking is compiled out</h1></header>\n<main><section id=\"compiled-out\">\
-         <p>Tracking is compiled out of this build (no <code>debug_assertions</code>, no <code>tracking</code> \
-         feature), so nothing was recorded.</p><p>Build in debug, or add <code>--features instrack/tracking</code>, \
-         or set <code>[profile.release.package.instrack] debug-assertions = true</code>.</p></section></main>\n\
-         </body>\n</html>\n",
-    );
+    // The report's own words, wrapped: a heading and the explanation as is.
+    h.push_str("<header><h1>instrack: ");
+    esc(h, COMPILED_OUT);
+    h.push_str("</h1></header>\n<main><section id=\"compiled-out\"><pre style=\"white-space: pre-wrap\">");
+    esc(h, COMPILED_OUT_EXPLAINED);
+    h.push_str("</pre></section></main>\n</body>\n</html>\n");
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! [`growth`]: what grew since the previous call, as objgraph's `show_growth`.
 
 use super::{lock, read_counts, Reading};
-use crate::text::plural;
+use crate::text::{plural, COMPILED_OUT};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -87,7 +87,7 @@ impl fmt::Display for Growth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.entries.is_empty() {
             if !crate::ENABLED {
-                return writeln!(f, "instrack: no growth: tracking is compiled out of this build");
+                return writeln!(f, "instrack: no growth: {COMPILED_OUT}");
             }
             return writeln!(f, "instrack: no tracked type grew");
         }

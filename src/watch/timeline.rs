@@ -12,7 +12,7 @@
 //! `RECENT + 3 + 6 × (CAPACITY + 3) + 2 × CAPACITY - 1` = 620 points, however
 //! long it runs, and the recent past is always at full resolution.
 use super::{sparkline, Growth, GrowthEntry, Reading, Suspect, SPARK_WIDTH};
-use crate::text::{plural, Age};
+use crate::text::{plural, Age, COMPILED_OUT};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -355,7 +355,7 @@ impl fmt::Display for Timeline {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.series.is_empty() {
             if !crate::ENABLED {
-                return writeln!(f, "instrack: no timeline: tracking is compiled out of this build");
+                return writeln!(f, "instrack: no timeline: {COMPILED_OUT}");
             }
             return writeln!(f, "instrack: no tracked type sampled yet ({} samples)", self.samples);
         }
