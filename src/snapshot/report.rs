@@ -4,7 +4,7 @@
 use super::{Instance, Snapshot};
 use crate::imp;
 use crate::pattern::{short_generics, Pattern};
-use crate::text::{plural, Age, Bytes, COMPILED_OUT_EXPLAINED};
+use crate::text::{plural, write_best_effort, Age, Bytes, COMPILED_OUT_EXPLAINED};
 use std::{fmt, io};
 
 /// How many instances of one type a report lists before "… and N more".
@@ -96,7 +96,7 @@ fn digits(n: u64) -> usize {
 /// instrack::report("*");
 /// ```
 pub fn report(pattern: &str) {
-    let _ = report_to(&mut io::stderr().lock(), pattern);
+    write_best_effort(None, |mut stderr| report_to(&mut stderr, pattern));
 }
 
 /// Writes the report that [`report`] prints to `out`.

@@ -141,9 +141,7 @@ impl Drop for ExitReport {
             return;
         }
         if let Some(pattern) = &self.settings.pattern {
-            // A debugging aid must not take the program down because its
-            // output is closed or the file cannot be written.
-            let _ = self.settings.deliver(&self.text(pattern));
+            self.settings.deliver(&self.text(pattern));
         }
     }
 }

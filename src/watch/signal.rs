@@ -57,7 +57,7 @@ pub fn report_on_signal(pattern: &str) -> io::Result<SignalReport> {
                 baseline = now.into_iter().map(|(name, live, _)| (name, live)).collect();
             }
             // Nobody to tell if stderr or the file fails: try again next time.
-            let _ = delivery.deliver(&text);
+            delivery.deliver(&text);
         }
     });
     match thread {
