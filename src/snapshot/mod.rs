@@ -161,59 +161,58 @@ impl Snapshot {
     /// [`unmatched`](Self::unmatched) and named in the report text; an empty
     /// pattern gives an empty snapshot whose text says what to write.
     pub fn narrow(&self, pattern: &str) -> Snapshot {
-        self.narrowed(pattern, |keys| {
-            let types = self.types.iter().filter(|t| keys.contains(&t.key)).cloned().collect();
-            let instances = self.instances.iter().filter(|i| keys.contains(&i.type_key)).cloned().collect();
-            (types, instances)
-        })
-    }
-
-    /// [`narrow`](Self::narrow) for a snapshot no longer needed: moves the
-    /// kept lists instead of copying them (a report of a million instances).
-    pub(crate) fn into_narrowed(mut self, pattern: &str) -> Snapshot {
-        let mut instances = std::mem::take(&mut self.instances);
-        self.narrowed(pattern, |keys| {
-            instances.retain(|i| keys.contains(&i.type_key));
-            (self.types.iter().filter(|t| keys.contains(&t.key)).cloned().collect(), instances)
-        })
-    }
-
-    fn narrowed(
-        &self,
-        pattern: &str,
-        lists: impl FnOnce(&HashSet<u32>) -> (Vec<TypeCounts>, Vec<Instance>),
-    ) -> Snapshot {
         if !crate::ENABLED {
             return Snapshot { pattern: Some(pattern.to_owned()), taken: self.taken, ..Snapshot::empty() };
         }
-        let mut out = Snapshot {
-            pattern: Some(pattern.to_owned()),
+        let parsed = Pattern::parse(pattern);
+        let (types, instances) = match &parsed {
+            Ok(selection) => {
+                let types: Vec<TypeCounts> = self.types.iter().filter(|t| selection.selects(t.name)).cloned().collect();
+                let kept: HashSet<u32> = types.iter().map(|t| t.key).collect();
+                (types, self.instances.iter().filter(|i| kept.contains(&i.type_key)).cloned().collect())
+            }
+            Err(_) => (Vec::new(), Vec::new()),
+        };
+        let lists = Snapshot {
+            enabled: self.enabled,
+            types,
+            instances,
+            pattern: None,
+            unmatched: Vec::new(),
+            error: None,
+            selection: None,
             taken: self.taken,
-            ..Snapshot::new(self.enabled, Vec::new(), Vec::new())
         };
-        let parsed = match Pattern::parse(pattern) {
-            Ok(p) => p,
-            Err(message) => {
-                out.error = Some(message);
-                return out;
-            }
+        lists.selected_by(pattern, parsed)
+    }
+
+    /// What a report of `pattern` prints: reads only the types it selects,
+    /// so that only their `Debug` code runs, then keeps all it read. The
+    /// pattern is parsed once and nothing is filtered twice.
+    pub(crate) fn read_selected(pattern: &str) -> Snapshot {
+        let parsed = Pattern::parse(pattern);
+        let read = match &parsed {
+            Ok(selection) => imp::snapshot(None, Some(selection)),
+            Err(_) => Snapshot::new(crate::ENABLED, Vec::new(), Vec::new()),
         };
-        let mut keep = vec![false; self.types.len()];
-        for name in parsed.names() {
-            let mut hit = false;
-            for (i, t) in self.types.iter().enumerate() {
-                if Pattern::name_matches(name, t.name) {
-                    keep[i] = true;
-                    hit = true;
+        read.selected_by(pattern, parsed)
+    }
+
+    /// Marks a snapshot that holds only what `parsed` (`pattern` parsed)
+    /// selects as narrowed by it: the pattern's error if it is not valid,
+    /// else the names that select none of its types.
+    fn selected_by(mut self, pattern: &str, parsed: Result<Pattern, String>) -> Snapshot {
+        self.pattern = Some(pattern.to_owned());
+        match parsed {
+            Err(message) => self.error = Some(message),
+            Ok(selection) => {
+                if self.enabled {
+                    let selects_none = |name: &&String| !self.types.iter().any(|t| Pattern::name_matches(name, t.name));
+                    self.unmatched = selection.names().iter().filter(selects_none).cloned().collect();
                 }
-            }
-            if !hit && self.enabled {
-                out.unmatched.push(name.clone());
+                self.selection = Some(selection);
             }
         }
-        let keys: HashSet<u32> = self.types.iter().zip(&keep).filter(|(_, k)| **k).map(|(t, _)| t.key).collect();
-        (out.types, out.instances) = lists(&keys);
-        out.selection = Some(parsed);
-        out
+        self
     }
 }

@@ -2,8 +2,7 @@
 //! it: [`report`] and [`report_to`].
 
 use super::{Instance, Snapshot};
-use crate::imp;
-use crate::pattern::{short_generics, Pattern};
+use crate::pattern::short_generics;
 use crate::text::{plural, write_best_effort, Age, Bytes, COMPILED_OUT_EXPLAINED};
 use std::{fmt, io};
 
@@ -120,10 +119,5 @@ pub fn report_to<W: io::Write>(out: &mut W, pattern: &str) -> io::Result<()> {
     if !crate::ENABLED {
         return writeln!(out, "instrack: {COMPILED_OUT_EXPLAINED}");
     }
-    // Only the selected types are read, so only their `Debug` code runs.
-    let read = match Pattern::parse(pattern) {
-        Ok(selected) => imp::snapshot(None, Some(&selected)),
-        Err(_) => Snapshot::new(crate::ENABLED, Vec::new(), Vec::new()), // narrow() says what is wrong
-    };
-    write!(out, "{}", read.into_narrowed(pattern))
+    write!(out, "{}", Snapshot::read_selected(pattern))
 }
