@@ -226,9 +226,6 @@ cfg_if::cfg_if! {
     }
 }
 
-use std::rc::Rc;
-use std::sync::Arc;
-
 pub use backtraces::{capture_backtraces, ShortBacktrace};
 pub use cycles::{find_cycles, graph_dot, why_alive, Cycle, RefNode, Retention};
 pub use diff::{Diff, TypeDiff};
@@ -237,6 +234,7 @@ pub use http::{serve, Server, ServerBuilder, MAX_REQUEST_HEAD};
 #[cfg(feature = "serde")]
 pub use json::{to_json, SCHEMA_VERSION};
 pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, DropExpectation, Watch, WeakCount};
+pub use shared::{live, live_rc};
 pub use snapshot::{counts, report, report_to, snapshot, BySite, Counts, Instance, SiteGroup, Snapshot, TypeCounts};
 pub use trace::{Edges, Trace, TracedFn};
 pub use tracked::Tracked;
@@ -351,57 +349,6 @@ macro_rules! track {
         let __instrack_debug = (&$crate::__private::Probe(__instrack_value)).__instrack_debug();
         $crate::__private::Shared::__register(__instrack_value, &__INSTRACK_SITE, __instrack_trace, __instrack_debug)
     }};
-}
-
-/// The live `Arc<T>` instances registered with `track!(&arc)`, oldest first.
-///
-/// The returned `Arc`s are strong references: the instances stay alive at
-/// least until you drop them. Empty when tracking is compiled out.
-///
-/// # Examples
-/// ```
-/// use std::sync::Arc;
-///
-/// #[derive(Debug)]
-/// struct Config { name: &'static str }
-///
-/// let a = Arc::new(Config { name: "a" });
-/// instrack::track!(&a);
-/// let b = Arc::new(Config { name: "b" });
-/// instrack::track!(&b);
-/// drop(b);
-/// # if !instrack::ENABLED { return; }
-/// let live = instrack::live::<Config>();
-/// assert_eq!(live.len(), 1);
-/// assert!(Arc::ptr_eq(&live[0], &a));
-/// ```
-pub fn live<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
-    imp::live_arcs()
-}
-
-/// The live `Rc<T>` instances that this thread registered with
-/// `track!(&rc)`, oldest first. Other threads' `Rc`s are not visible: an
-/// `Rc` cannot be touched outside its thread. Empty when tracking is compiled out.
-///
-/// # Examples
-/// ```
-/// use std::rc::Rc;
-///
-/// #[derive(Debug)]
-/// struct Node { name: &'static str }
-///
-/// let a = Rc::new(Node { name: "a" });
-/// instrack::track!(&a);
-/// let live = instrack::live_rc::<Node>();
-/// if instrack::ENABLED {
-///     assert_eq!(live.len(), 1);
-///     assert_eq!(live[0].name, "a");
-/// }
-/// let on_another_thread = std::thread::spawn(|| instrack::live_rc::<Node>().len()).join().unwrap();
-/// assert_eq!(on_another_thread, 0);
-/// ```
-pub fn live_rc<T: 'static>() -> Vec<Rc<T>> {
-    imp::live_rcs()
 }
 
 /// Macro plumbing. **Not part of the public API**: may change in any release.
