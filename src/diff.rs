@@ -124,13 +124,13 @@ impl Snapshot {
     /// `self` newer than `earlier`; only the types `selection` selects.
     fn compare_with(&self, earlier: &Snapshot, selection: &Snapshot) -> Diff {
         let error = selection.error.clone();
-        let then: BTreeMap<u32, _> = earlier.types.iter().map(|t| (t.key, t.counts)).collect();
+        let then: BTreeMap<u32, _> = earlier.types.iter().map(|t| (t.index, t.counts)).collect();
         let mut types: Vec<TypeDiff> = self
             .types
             .iter()
             .filter(|t| selection.selects(t.name))
             .filter_map(|t| {
-                let before = then.get(&t.key).copied().unwrap_or_default();
+                let before = then.get(&t.index).copied().unwrap_or_default();
                 let created = t.counts.total.saturating_sub(before.total);
                 let net = t.counts.live as i64 - before.live as i64;
                 let dropped = (created as i64 - net).max(0) as u64;

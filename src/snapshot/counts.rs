@@ -48,7 +48,8 @@ pub struct Counts {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TypeCounts {
-    pub(crate) key: u32,
+    /// The type's dense index in the registry: the same in every snapshot.
+    pub(crate) index: u32,
     pub(crate) name: &'static str,
     pub(crate) counts: Counts,
     /// The size of one value, seen when a shared value of the type was

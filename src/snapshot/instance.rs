@@ -30,7 +30,8 @@ use std::time::Duration;
 #[non_exhaustive]
 pub struct Instance {
     pub(crate) id: u64,
-    pub(crate) type_key: u32,
+    /// Its type's dense index in the registry, as `TypeCounts::index`.
+    pub(crate) type_index: u32,
     pub(crate) type_name: &'static str,
     pub(crate) site: &'static Site,
     pub(crate) thread: Arc<str>,

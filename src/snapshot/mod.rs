@@ -168,8 +168,8 @@ impl Snapshot {
         let (types, instances) = match &parsed {
             Ok(selection) => {
                 let types: Vec<TypeCounts> = self.types.iter().filter(|t| selection.selects(t.name)).cloned().collect();
-                let kept: HashSet<u32> = types.iter().map(|t| t.key).collect();
-                (types, self.instances.iter().filter(|i| kept.contains(&i.type_key)).cloned().collect())
+                let kept: HashSet<u32> = types.iter().map(|t| t.index).collect();
+                (types, self.instances.iter().filter(|i| kept.contains(&i.type_index)).cloned().collect())
             }
             Err(_) => (Vec::new(), Vec::new()),
         };

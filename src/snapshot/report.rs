@@ -38,7 +38,7 @@ impl fmt::Display for Snapshot {
                 Some(bytes) if c.live > 0 => writeln!(f, ", ~{} held", Bytes(bytes))?,
                 _ => writeln!(f)?,
             }
-            let of_type = || self.instances.iter().filter(|i| i.type_key == t.key);
+            let of_type = || self.instances.iter().filter(|i| i.type_index == t.index);
             let shown: Vec<&Instance> = of_type().take(REPORT_LIMIT).collect();
             let id_width = shown.iter().map(|i| digits(i.id)).max().unwrap_or(0);
             let sites: Vec<String> = shown.iter().map(|i| format!("{}:{}", i.site.file, i.site.line)).collect();
