@@ -190,14 +190,10 @@ impl Snapshot {
     /// ```
     pub fn by_site(&self) -> BySite {
         let header = Snapshot {
-            enabled: self.enabled,
-            types: Vec::new(),
-            instances: Vec::new(),
             pattern: self.pattern.clone(),
             unmatched: self.unmatched.clone(),
             error: self.error.clone(),
-            selection: None,
-            taken: self.taken,
+            ..Snapshot::of(self.enabled, Vec::new(), Vec::new(), self.taken)
         };
         if !crate::ENABLED {
             return BySite { header, live: 0, groups: Vec::new() };

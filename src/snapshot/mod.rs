@@ -99,6 +99,11 @@ impl Snapshot {
         }
         types.sort_by(|a, b| b.counts.live.cmp(&a.counts.live).then(a.name.cmp(b.name)));
         instances.sort_by(|a, b| b.age.cmp(&a.age).then(a.id.cmp(&b.id)));
+        Snapshot::of(enabled, types, instances, Instant::now())
+    }
+
+    /// A snapshot of these lists, as they are, not narrowed.
+    fn of(enabled: bool, types: Vec<TypeCounts>, instances: Vec<Instance>, taken: Instant) -> Snapshot {
         Snapshot {
             enabled,
             types,
@@ -107,23 +112,14 @@ impl Snapshot {
             unmatched: Vec::new(),
             error: None,
             selection: None,
-            taken: Instant::now(),
+            taken,
         }
     }
 
     /// A snapshot with nothing in it, taken now: what every query returns
     /// when tracking is compiled out (without the sorting code of `new`).
     pub(crate) fn empty() -> Snapshot {
-        Snapshot {
-            enabled: crate::ENABLED,
-            types: Vec::new(),
-            instances: Vec::new(),
-            pattern: None,
-            unmatched: Vec::new(),
-            error: None,
-            selection: None,
-            taken: Instant::now(),
-        }
+        Snapshot::of(crate::ENABLED, Vec::new(), Vec::new(), Instant::now())
     }
 
     /// When the snapshot was taken.
@@ -173,17 +169,7 @@ impl Snapshot {
             }
             Err(_) => (Vec::new(), Vec::new()),
         };
-        let lists = Snapshot {
-            enabled: self.enabled,
-            types,
-            instances,
-            pattern: None,
-            unmatched: Vec::new(),
-            error: None,
-            selection: None,
-            taken: self.taken,
-        };
-        lists.selected_by(pattern, parsed)
+        Snapshot::of(self.enabled, types, instances, self.taken).selected_by(pattern, parsed)
     }
 
     /// What a report of `pattern` prints: reads only the types it selects,
