@@ -1,9 +1,7 @@
 //! How many instances of a type there are: [`Counts`] of one type,
-//! [`TypeCounts`] as a snapshot holds them, and the queries that sum them.
+//! [`TypeCounts`] as a snapshot holds them, and [`counts()`].
 
-use super::Snapshot;
 use crate::imp;
-use crate::pattern::Pattern;
 
 /// How many instances of one type exist, have existed, and existed at most at once.
 ///
@@ -108,41 +106,4 @@ impl TypeCounts {
 /// ```
 pub fn counts<T: ?Sized + 'static>() -> Counts {
     imp::counts(std::any::TypeId::of::<T>())
-}
-
-impl Snapshot {
-    /// The counts of the types `pattern` selects (see [`report`](crate::report)
-    /// for the pattern language), summed; zero if it selects none.
-    ///
-    /// An empty pattern selects nothing: it gives zero counts and prints, to
-    /// stderr, the same message a report gives for it, with the caller's
-    /// location.
-    ///
-    /// # Examples
-    /// ```
-    /// #[derive(Debug)]
-    /// struct Tab { _t: instrack::Tracked<Self> }
-    ///
-    /// let _tabs = [Tab { _t: instrack::track!() }, Tab { _t: instrack::track!() }];
-    /// let n = instrack::snapshot().counts("Tab");
-    /// assert_eq!(n.live, if instrack::ENABLED { 2 } else { 0 });
-    /// ```
-    #[track_caller]
-    pub fn counts(&self, pattern: &str) -> Counts {
-        if !crate::ENABLED {
-            return Counts::default();
-        }
-        let parsed = match Pattern::parse(pattern) {
-            Ok(p) => p,
-            Err(message) => {
-                eprintln!("instrack: Snapshot::counts at {}: {message}", std::panic::Location::caller());
-                return Counts::default();
-            }
-        };
-        self.types.iter().filter(|t| parsed.selects(t.name)).fold(Counts::default(), |a, t| Counts {
-            live: a.live + t.counts.live,
-            total: a.total + t.counts.total,
-            peak: a.peak + t.counts.peak,
-        })
-    }
 }

@@ -2,10 +2,14 @@
 //! These types are the same in both build modes; when tracking is compiled
 //! out they are simply empty.
 //!
+//! The data flows one way: `counts.rs` and `instance.rs` know nothing of the
+//! snapshot that holds them; `by_site.rs` and `report.rs` read a snapshot and
+//! add to it (`impl Snapshot` blocks), as `diff.rs` does.
+//!
 //! | file | what |
 //! |---|---|
-//! | `mod.rs` | [`Snapshot`], [`snapshot()`], narrowing by a pattern |
-//! | `counts.rs` | [`Counts`], [`TypeCounts`], [`counts()`], [`Snapshot::counts`] |
+//! | `mod.rs` | [`Snapshot`], [`snapshot()`], narrowing by a pattern, [`Snapshot::counts`] |
+//! | `counts.rs` | [`Counts`], [`TypeCounts`], [`counts()`] |
 //! | `instance.rs` | [`Instance`] and its lazy `Debug` text |
 //! | `by_site.rs` | [`SiteGroup`], [`BySite`], [`Snapshot::by_site`] |
 //! | `report.rs` | the report text, [`report`], [`report_to`] |
@@ -145,6 +149,41 @@ impl Snapshot {
     /// The live instances, oldest first.
     pub fn instances(&self) -> std::slice::Iter<'_, Instance> {
         self.instances.iter()
+    }
+
+    /// The counts of the types `pattern` selects (see [`report`](crate::report)
+    /// for the pattern language), summed; zero if it selects none.
+    ///
+    /// An empty pattern selects nothing: it gives zero counts and prints, to
+    /// stderr, the same message a report gives for it, with the caller's
+    /// location.
+    ///
+    /// # Examples
+    /// ```
+    /// #[derive(Debug)]
+    /// struct Tab { _t: instrack::Tracked<Self> }
+    ///
+    /// let _tabs = [Tab { _t: instrack::track!() }, Tab { _t: instrack::track!() }];
+    /// let n = instrack::snapshot().counts("Tab");
+    /// assert_eq!(n.live, if instrack::ENABLED { 2 } else { 0 });
+    /// ```
+    #[track_caller]
+    pub fn counts(&self, pattern: &str) -> Counts {
+        if !crate::ENABLED {
+            return Counts::default();
+        }
+        let parsed = match Pattern::parse(pattern) {
+            Ok(p) => p,
+            Err(message) => {
+                eprintln!("instrack: Snapshot::counts at {}: {message}", std::panic::Location::caller());
+                return Counts::default();
+            }
+        };
+        self.types.iter().filter(|t| parsed.selects(t.name)).fold(Counts::default(), |a, t| Counts {
+            live: a.live + t.counts.live,
+            total: a.total + t.counts.total,
+            peak: a.peak + t.counts.peak,
+        })
     }
 
     /// The pattern names that selected no tracked type, if the snapshot was narrowed.
