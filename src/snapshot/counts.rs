@@ -30,7 +30,7 @@ pub struct Counts {
     pub peak: usize,
 }
 
-/// The counts of one tracked type, as a [`Snapshot`] holds them.
+/// The counts of one tracked type, as a [`Snapshot`](crate::Snapshot) holds them.
 ///
 /// # Examples
 /// ```
