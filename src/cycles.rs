@@ -11,7 +11,7 @@
 use crate::imp;
 use crate::pattern::{short_generics, Pattern};
 use crate::snapshot::Instance;
-use crate::text::{plural, COMPILED_OUT};
+use crate::text::plural;
 use crate::trace::Edges;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::{self, Write as _};
@@ -460,7 +460,8 @@ pub fn why_alive(id: u64) -> Option<Retention> {
 /// ```
 pub fn graph_dot(pattern: &str) -> String {
     if !crate::ENABLED {
-        return format!("digraph \"instrack\" {{\n    label=\"instrack: {}\";\n}}\n", escape(COMPILED_OUT));
+        return concat!("digraph \"instrack\" {\n    label=\"instrack: ", crate::text::compiled_out!(), "\";\n}\n")
+            .to_owned();
     }
     let selected = match Pattern::parse(pattern) {
         Ok(p) => p,

@@ -18,6 +18,9 @@ macro_rules! compiled_out {
         "tracking is compiled out of this build"
     };
 }
+/// For outputs whose compiled-out text is a constant of their own (a DOT
+/// graph), built with `concat!` so that compiled out it costs no code.
+pub(crate) use compiled_out;
 
 /// What every output says when tracking is compiled out, in one sentence;
 /// each wraps it in its own frame (`instrack: no timeline: …`, a DOT label,
@@ -51,6 +54,10 @@ pub(crate) fn plural<N: PartialEq + From<u8>>(n: N) -> &'static str {
 /// Writes with `write` to stderr, or appends to `file` when one is named,
 /// and ignores every error: a debugging aid must not take the program down
 /// because its output is closed or a file cannot be written.
+///
+/// Always inlined, so that a caller that names no file (`report`) links no
+/// file-opening code: compiled out, that is most of what `report` costs.
+#[inline(always)]
 pub(crate) fn write_best_effort(file: Option<&Path>, write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>) {
     let _ = match file {
         Some(path) => std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| write(&mut f)),
