@@ -3,6 +3,7 @@
 
 use crate::imp;
 use crate::snapshot::Instance;
+use crate::text::plural;
 use std::fmt::{self, Write as _};
 use std::panic::Location;
 use std::rc;
@@ -143,7 +144,7 @@ impl fmt::Display for Survivors<'_> {
         writeln!(
             f,
             "instrack: {n} tracked instance{} made here {} still alive:",
-            if n == 1 { "" } else { "s" },
+            plural(n),
             if n == 1 { "is" } else { "are" }
         )?;
         for i in self.0 {
@@ -228,7 +229,7 @@ impl<W: WeakCount> DropExpectation<W> {
                 "instrack: expected the `{}` watched at {} to be dropped, but {n} strong reference{} to it remain{}",
                 self.type_name,
                 self.watched_at,
-                if n == 1 { "" } else { "s" },
+                plural(n),
                 if n == 1 { "s" } else { "" },
             );
             panic!("{message}");

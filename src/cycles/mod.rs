@@ -171,7 +171,7 @@ pub fn why_alive(id: u64) -> Option<Retention> {
 /// ```
 pub fn graph_dot(pattern: &str) -> String {
     if !crate::ENABLED {
-        return "digraph \"instrack\" {\n    label=\"instrack: tracking is compiled out of this build\";\n}\n"
+        return concat!("digraph \"instrack\" {\n    label=\"instrack: ", crate::text::compiled_out!(), "\";\n}\n")
             .to_owned();
     }
     let selected = match Pattern::parse(pattern) {

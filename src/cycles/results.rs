@@ -4,6 +4,7 @@
 
 use crate::pattern::short_generics;
 use crate::snapshot::Instance;
+use crate::text::plural;
 use std::fmt;
 
 /// One tracked instance in the reference graph.
@@ -139,7 +140,7 @@ impl fmt::Display for Cycle {
         writeln!(
             f,
             "leaked cycle of {n} instance{} kept alive only by each other{}:",
-            if n == 1 { "" } else { "s" },
+            plural(n),
             match self.kept_alive.len() {
                 0 => String::new(),
                 k => format!(", keeping {k} more alive"),
@@ -228,7 +229,7 @@ impl fmt::Display for Retention {
                 f,
                 "    … which has {} owner{} outside the tracked graph",
                 root.outside,
-                if root.outside == 1 { "" } else { "s" }
+                plural(root.outside)
             ),
             (None, None) => Ok(()),
         }

@@ -3,6 +3,7 @@
 //! compiled out.
 
 use super::esc;
+use crate::text::{COMPILED_OUT, COMPILED_OUT_EXPLAINED};
 
 /// The page's content security policy: it forbids every fetch; only the
 /// page's own inline style and script run. The page states it in its
@@ -27,13 +28,12 @@ pub(super) fn head(out: &mut String, title: &str) -> std::fmt::Result {
 
 pub(super) fn compiled_out(out: &mut String, title: String) -> std::fmt::Result {
     head(out, &title)?;
-    out.push_str(
-        "<header><h1>instrack: tracking is compiled out</h1></header>\n<main><section id=\"compiled-out\">\
-         <p>Tracking is compiled out of this build (no <code>debug_assertions</code>, no <code>tracking</code> \
-         feature), so nothing was recorded.</p><p>Build in debug, or add <code>--features instrack/tracking</code>, \
-         or set <code>[profile.release.package.instrack] debug-assertions = true</code>.</p></section></main>\n\
-         </body>\n</html>\n",
-    );
+    // The report's own words, wrapped: a heading and the explanation as is.
+    out.push_str("<header><h1>instrack: ");
+    esc(out, COMPILED_OUT);
+    out.push_str("</h1></header>\n<main><section id=\"compiled-out\"><pre style=\"white-space: pre-wrap\">");
+    esc(out, COMPILED_OUT_EXPLAINED);
+    out.push_str("</pre></section></main>\n</body>\n</html>\n");
     Ok(())
 }
 

@@ -37,7 +37,8 @@ mod svg;
 pub(crate) use assets::CONTENT_SECURITY_POLICY;
 
 use crate::cycles::Cycle;
-use crate::snapshot::{Age, Snapshot};
+use crate::snapshot::Snapshot;
+use crate::text::Age;
 use crate::Timeline;
 use std::fmt::Write as _;
 use std::io;

@@ -4,7 +4,7 @@
 //! why it is empty when it is.
 
 use super::{esc, svg, Page};
-use crate::snapshot::Age;
+use crate::text::{plural, Age, Bytes};
 use crate::{Instance, SiteGroup};
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
@@ -137,7 +137,7 @@ impl Page<'_> {
             // Known for values tracked with `track!(&value)`, whose size was
             // seen at registration; a `Tracked` field's owner was not built yet.
             match t.estimated_bytes() {
-                Some(b) => write!(out, "<td class=\"num\" data-v=\"{b}\">{}</td>", crate::snapshot::Bytes(b))?,
+                Some(b) => write!(out, "<td class=\"num\" data-v=\"{b}\">{}</td>", Bytes(b))?,
                 None => out.push_str("<td class=\"num\" data-v=\"-1\">—</td>"),
             }
             match growth.get(t.name()) {
@@ -209,7 +209,7 @@ impl Page<'_> {
                 out,
                 "<div class=\"cycle\"><h3>{n} instance{} kept alive only by each other{}</h3>\
                  <div class=\"cycle-body\">",
-                if n == 1 { "" } else { "s" },
+                plural(n),
                 match cycle.kept_alive().len() {
                     0 => String::new(),
                     k => format!(", keeping {k} more alive"),

@@ -119,7 +119,7 @@ impl ExitReport {
             let growth = Growth::between(Some(&self.baseline), &read_counts());
             text.push_str(&format!(
                 "instrack: growth since report_at_exit, {} ago:\n{growth}",
-                crate::snapshot::Age(self.made.elapsed())
+                crate::text::Age(self.made.elapsed())
             ));
         }
         text
@@ -142,9 +142,7 @@ impl Drop for ExitReport {
             return;
         }
         if let Some(pattern) = &self.settings.pattern {
-            // A debugging aid must not take the program down because its
-            // output is closed or the file cannot be written.
-            let _ = self.settings.deliver(&self.text(pattern));
+            self.settings.deliver(&self.text(pattern));
         }
     }
 }

@@ -3,6 +3,7 @@
 //! and signal reports, compute it with [`Growth::from_changes`].
 
 use super::{lock, read_counts, Reading, Timeline};
+use crate::text::{plural, COMPILED_OUT};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -120,12 +121,12 @@ impl fmt::Display for Growth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.entries.is_empty() {
             if !crate::ENABLED {
-                return writeln!(f, "instrack: no growth: tracking is compiled out of this build");
+                return writeln!(f, "instrack: no growth: {COMPILED_OUT}");
             }
             return writeln!(f, "instrack: no tracked type grew");
         }
         let n = self.entries.len();
-        writeln!(f, "instrack: {n} type{} grew", if n == 1 { "" } else { "s" })?;
+        writeln!(f, "instrack: {n} type{} grew", plural(n))?;
         let name_width = self.entries.iter().map(|e| e.name.chars().count()).max().unwrap_or(0).max(4);
         let live_width = self.entries.iter().map(|e| e.live.to_string().len()).max().unwrap_or(0).max(4);
         let change_width = self.entries.iter().map(|e| e.change.to_string().len() + 1).max().unwrap_or(0).max(6);

@@ -79,16 +79,9 @@ impl Settings {
         Settings { pattern, file }
     }
 
-    /// Writes `text` where the settings say; errors are the caller's to ignore.
-    pub(crate) fn deliver(&self, text: &str) -> std::io::Result<()> {
-        use std::io::Write;
-        match &self.file {
-            Some(path) => {
-                let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-                f.write_all(text.as_bytes())
-            }
-            None => std::io::stderr().lock().write_all(text.as_bytes()),
-        }
+    /// Writes `text` where the settings say, ignoring errors.
+    pub(crate) fn deliver(&self, text: &str) {
+        crate::text::write_best_effort(self.file.as_deref(), |out| out.write_all(text.as_bytes()));
     }
 }
 

@@ -58,7 +58,7 @@ pub fn report_on_signal(pattern: &str) -> io::Result<SignalReport> {
                 baseline = live_by_name(&now);
             }
             // Nobody to tell if stderr or the file fails: try again next time.
-            let _ = delivery.deliver(&text);
+            delivery.deliver(&text);
         }
     });
     match thread {

@@ -2,7 +2,7 @@
 //! [`Timeline::suspects`], which applies it.
 
 use super::timeline::{Point, Timeline};
-use crate::snapshot::Age;
+use crate::text::Age;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;

@@ -12,7 +12,7 @@
 //! `RECENT + 3 + 6 × (CAPACITY + 3) + 2 × CAPACITY - 1` = 620 points, however
 //! long it runs, and the recent past is always at full resolution.
 use super::Reading;
-use crate::snapshot::Age;
+use crate::text::{plural, Age, COMPILED_OUT};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -312,7 +312,7 @@ impl fmt::Display for Timeline {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.series.is_empty() {
             if !crate::ENABLED {
-                return writeln!(f, "instrack: no timeline: tracking is compiled out of this build");
+                return writeln!(f, "instrack: no timeline: {COMPILED_OUT}");
             }
             return writeln!(f, "instrack: no tracked type sampled yet ({} samples)", self.samples);
         }
@@ -320,10 +320,10 @@ impl fmt::Display for Timeline {
             f,
             "instrack: {} tracked type{} over {}, {} sample{}",
             self.series.len(),
-            if self.series.len() == 1 { "" } else { "s" },
+            plural(self.series.len()),
             Age(self.span()),
             self.samples,
-            if self.samples == 1 { "" } else { "s" }
+            plural(self.samples)
         )?;
         let mut rows: Vec<&Series> = self.series.iter().filter(|s| !s.points.is_empty()).collect();
         let grown = |s: &Series| s.points.last().map_or(0, |p| p.live as i64) - s.first_live as i64;

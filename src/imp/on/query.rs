@@ -47,7 +47,7 @@ pub(crate) fn all_counts() -> Vec<TypeCounts> {
 /// A type's counts now, with the value size its entry has seen.
 fn type_counts(e: &'static TypeEntry) -> TypeCounts {
     let size = e.value_size.load(std::sync::atomic::Ordering::Relaxed);
-    TypeCounts { key: e.index as u32, name: e.name, counts: e.counts(), value_size: (size > 0).then_some(size) }
+    TypeCounts { index: e.index as u32, name: e.name, counts: e.counts(), value_size: (size > 0).then_some(size) }
 }
 
 pub(crate) fn live_arcs<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
@@ -354,7 +354,7 @@ fn instance_builder(r: &Registry) -> impl Fn(&'static TypeEntry, Stamp, Option<V
     let age = Epoch::now().ager(r.epoch);
     move |entry, stamp, value| Instance {
         id: stamp.id,
-        type_key: entry.index as u32,
+        type_index: entry.index as u32,
         type_name: entry.name,
         site: stamp.site,
         thread: threads.get(stamp.thread as usize).cloned().unwrap_or_else(|| Arc::from("?")),
