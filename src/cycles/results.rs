@@ -225,12 +225,9 @@ impl fmt::Display for Retention {
             (Some(id), _) => {
                 writeln!(f, "    … which is held by #{id} again: a cycle that nothing outside reaches, leaked")
             }
-            (None, Some(root)) => writeln!(
-                f,
-                "    … which has {} owner{} outside the tracked graph",
-                root.outside,
-                plural(root.outside)
-            ),
+            (None, Some(root)) => {
+                writeln!(f, "    … which has {} owner{} outside the tracked graph", root.outside, plural(root.outside))
+            }
             (None, None) => Ok(()),
         }
     }
