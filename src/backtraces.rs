@@ -12,13 +12,14 @@
 //! of shared values hold a weak reference and are pruned when the table has
 //! doubled.
 
+use crate::lock::lock;
 use std::any::Any;
 use std::backtrace::Backtrace;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Turns the capture of a creation backtrace per tracked instance on or off
 /// for the calling thread, whatever `INSTRACK_BACKTRACE` says. Reports then
@@ -122,7 +123,7 @@ struct Table {
 static TABLE: Mutex<Option<Table>> = Mutex::new(None);
 
 fn table() -> MutexGuard<'static, Option<Table>> {
-    TABLE.lock().unwrap_or_else(PoisonError::into_inner)
+    lock(&TABLE)
 }
 
 fn insert(id: u64, alive: Alive) {

@@ -206,6 +206,7 @@ mod http;
 #[cfg(feature = "serde")]
 mod json;
 mod leaks;
+mod lock;
 mod pattern;
 mod shared;
 mod site;

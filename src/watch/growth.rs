@@ -1,6 +1,7 @@
 //! [`growth`]: what grew since the previous call, as objgraph's `show_growth`.
 
-use super::{lock, read_counts, Reading};
+use super::{read_counts, Reading};
+use crate::lock::lock;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};

@@ -25,7 +25,6 @@ pub use suspects::Suspect;
 pub use timeline::{Point, Series, Timeline};
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// One reading of a type's counters: (type name, live, total).
 pub(crate) type Reading = (&'static str, usize, u64);
@@ -118,8 +117,4 @@ pub(crate) fn sparkline(points: &[Point]) -> String {
             BARS[level]
         })
         .collect()
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -22,11 +22,12 @@
 
 use super::clock::Epoch;
 use super::debug_text::debug_text;
-use super::registry::{known, lock, registry, Registry, TypeEntry};
+use super::registry::{known, registry, Registry, TypeEntry};
 use super::slot::{Record, Slot};
 use super::sync::Relaxed;
 use super::thread::with_thread_state;
 use super::weak_list::{with_rcs, ArcWeak, RcWeak, Stamp};
+use crate::lock::lock;
 use crate::pattern::Pattern;
 use crate::snapshot::{Counts, Instance, Snapshot, TypeCounts};
 use std::any::{Any, TypeId};

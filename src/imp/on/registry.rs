@@ -17,11 +17,12 @@ use super::counters::CounterCell;
 use super::debug_text::DebugFn;
 use super::slot::{Slot, CHUNK};
 use super::sync::{Acquire, AtomicI64, AtomicPtr, AtomicU64, AtomicUsize, Relaxed, Release};
+use crate::lock::lock;
 use crate::shared::TraceFn;
 use crate::site::Site;
 use dashmap::DashMap;
 use std::any::TypeId;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The registry's record of one type. Leaked: lives for the whole process.
 pub(crate) struct TypeEntry {
@@ -128,12 +129,6 @@ pub(super) fn registry() -> &'static Registry {
         exiting: Mutex::new(()),
         epoch: Epoch::now(),
     })
-}
-
-/// Locks a registry mutex. No user code runs under these locks, so a poisoned
-/// one still holds consistent data.
-pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Registry {

@@ -1,5 +1,5 @@
-//! The atomics, cells, threads and hints every protocol of the registry is
-//! built from, in one place: from `std`, or from `loom` when built with
+//! The atomics, cells, mutexes, threads and hints every protocol of the
+//! registry is built from, in one place: from `std`, or from `loom` when built with
 //! `--cfg loom`, so that the model checker sees every access (the pattern of
 //! sharded-slab's `sync.rs`).
 //!
@@ -10,8 +10,10 @@
 
 pub(super) use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
+// The two sources are named for where the primitives come from, not `imp`:
+// that is the crate's name for the build mode (`imp/on/` or `imp/off.rs`).
 #[cfg(not(loom))]
-mod imp {
+mod from_std {
     pub(crate) use std::hint::spin_loop;
     pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize};
     #[cfg(test)]
@@ -55,7 +57,7 @@ mod imp {
 }
 
 #[cfg(loom)]
-mod imp {
+mod from_loom {
     pub(crate) use loom::cell::{MutPtr, UnsafeCell};
     pub(crate) use loom::hint::spin_loop;
     pub(crate) use loom::model;
@@ -64,4 +66,7 @@ mod imp {
     pub(crate) use loom::thread::yield_now;
 }
 
-pub(super) use imp::*;
+#[cfg(loom)]
+pub(super) use from_loom::*;
+#[cfg(not(loom))]
+pub(super) use from_std::*;
