@@ -13,6 +13,7 @@
 //! |---|---|
 //! | [`token`] | `Token`, the handle in each `Tracked`: its slot |
 //! | [`slot`] | the record of a `Tracked` instance and its seqlock |
+//! | [`stamp`] | what is recorded when an instance is made |
 //! | [`spin_lock`] | the lock of each cell's `Arc` list |
 //! | [`counters`] | per-thread counter cells, their two-pass sums, the peak |
 //! | [`registry`] | the type map, type entries, the call-site cache, slot pools |
@@ -39,6 +40,7 @@ mod registry;
 mod slot;
 #[allow(unsafe_code)] // the value behind the lock
 mod spin_lock;
+mod stamp;
 #[allow(unsafe_code)] // UnsafeCell with loom's API
 mod sync;
 mod thread;

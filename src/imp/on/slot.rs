@@ -11,8 +11,8 @@
 //! cleared and refilled between the two loads always shows a different id.
 
 use super::registry::TypeEntry;
+use super::stamp::Stamp;
 use super::sync::{fence, Acquire, AtomicPtr, AtomicU32, AtomicU64, Relaxed, Release};
-use super::weak_list::Stamp;
 use crate::site::Site;
 
 /// Slots are allocated this many at a time, and move between a thread and

@@ -16,6 +16,7 @@
 
 use super::counters::CounterCell;
 use super::registry::TypeEntry;
+use super::stamp::Stamp;
 use super::thread::as_writer;
 use crate::site::Site;
 use std::any::Any;
@@ -59,15 +60,6 @@ impl WeakRef for RcWeak {
     fn upgrade(&self) -> Option<Self::Strong> {
         rc::Weak::upgrade(self)
     }
-}
-
-/// What was recorded when an instance was registered.
-#[derive(Clone, Copy)]
-pub(super) struct Stamp {
-    pub(super) id: u64,
-    pub(super) site: &'static Site,
-    pub(super) thread: u32,
-    pub(super) created: u64,
 }
 
 /// One registered shared instance: its stamp and a weak reference to it.
@@ -219,7 +211,8 @@ pub(super) fn with_rcs<R>(entry: &TypeEntry, f: impl FnOnce(&mut WeakList<RcWeak
 
 #[cfg(test)]
 mod tests {
-    use super::{ArcWeak, Stamp, WeakEntry, WeakList};
+    use super::super::stamp::Stamp;
+    use super::{ArcWeak, WeakEntry, WeakList};
     use crate::site::Site;
     use std::sync::Arc;
 
