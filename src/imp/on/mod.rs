@@ -15,8 +15,9 @@
 //! | [`slot`] | the record of a `Tracked` instance and its seqlock |
 //! | [`stamp`] | what is recorded when an instance is made |
 //! | [`spin_lock`] | the lock of each cell's `Arc` list |
-//! | [`counters`] | per-thread counter cells, their two-pass sums, the peak |
-//! | [`registry`] | the type map, type entries, the call-site cache, slot pools |
+//! | [`counters`] | per-thread counter cells and their two-pass sums |
+//! | [`entry`] | `TypeEntry`, a type's record: its cells, counts and peak |
+//! | [`registry`] | the type map, the call-site cache, slot pools |
 //! | [`thread`] | per-thread state, id blocks, the exiting-thread path |
 //! | [`weak_list`] | `Arc`/`Rc` instances held by weak reference |
 //! | [`query`] | counts, snapshots, live lists, the ledger of temporaries |
@@ -33,8 +34,10 @@ pub(crate) const ENABLED: bool = true;
 mod clock;
 mod counters;
 mod debug_text;
+#[allow(unsafe_code)] // walking the push-only list of cells
+mod entry;
 mod query;
-#[allow(unsafe_code)] // &'static TypeEntry through AtomicPtr
+#[allow(unsafe_code)] // the call-site cache: &'static TypeEntry through AtomicPtr
 mod registry;
 #[allow(unsafe_code)] // &'static pointers read under the seqlock
 mod slot;
@@ -56,7 +59,8 @@ pub(crate) use token::Token;
 
 use crate::shared::{DebugFn, TraceFn};
 use crate::site::Site;
-use registry::{entry_at, TypeEntry};
+use entry::TypeEntry;
+use registry::entry_at;
 use std::panic::Location;
 use std::rc::Rc;
 use std::sync::Arc;

@@ -22,7 +22,8 @@
 
 use super::clock::Epoch;
 use super::debug_text::debug_text;
-use super::registry::{known, registry, Registry, TypeEntry};
+use super::entry::TypeEntry;
+use super::registry::{known, registry, Registry};
 use super::slot::{Record, Slot};
 use super::stamp::Stamp;
 use super::sync::Relaxed;

@@ -10,7 +10,7 @@
 //! every field it read belongs to that id. Ids are never reused, so a slot
 //! cleared and refilled between the two loads always shows a different id.
 
-use super::registry::TypeEntry;
+use super::entry::TypeEntry;
 use super::stamp::Stamp;
 use super::sync::{fence, Acquire, AtomicPtr, AtomicU32, AtomicU64, Relaxed, Release};
 use crate::site::Site;
@@ -131,7 +131,7 @@ impl Slot {
 
 #[cfg(test)]
 mod tests {
-    use super::super::registry::TypeEntry;
+    use super::super::entry::TypeEntry;
     use super::super::sync::{model, thread};
     use super::Slot;
     use crate::site::Site;

@@ -15,7 +15,8 @@
 //! returns `CHUNK` of them to the global pool; an exiting thread returns all.
 
 use super::counters::CounterCell;
-use super::registry::{registry, TypeEntry};
+use super::entry::TypeEntry;
+use super::registry::registry;
 use super::slot::{Slot, CHUNK};
 use super::sync::Relaxed;
 use crate::lock::lock;

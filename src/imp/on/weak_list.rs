@@ -15,7 +15,7 @@
 //! that thread, and are pruned when it queries or registers again.
 
 use super::counters::CounterCell;
-use super::registry::TypeEntry;
+use super::entry::TypeEntry;
 use super::stamp::Stamp;
 use super::thread::as_writer;
 use crate::site::Site;
