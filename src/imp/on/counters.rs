@@ -15,7 +15,7 @@
 
 use super::spin_lock::SpinLock;
 use super::sync::{yield_now, Acquire, AtomicI64, AtomicPtr, AtomicU64, Relaxed, Release};
-use super::weak_list::{ArcWeak, WeakList};
+use super::weak_list::{ArcWeak, WeakEntry, WeakList};
 
 /// One thread's counters for one type; see the module docs. Padded so two
 /// threads' cells never share a line.
@@ -48,6 +48,15 @@ impl CounterCell {
 
     pub(super) fn leak() -> &'static CounterCell {
         Box::leak(Box::new(CounterCell::new()))
+    }
+
+    /// Counts and lists a new `Arc` instance, by the cell's single writer:
+    /// counted before it is listed, so that a query reading the list and
+    /// the count under the list's lock never sees more live than total.
+    /// Returns by how much the list's length changed.
+    pub(super) fn list_arc(&self, entry: WeakEntry<ArcWeak>) -> isize {
+        CounterCell::bump(&self.shared);
+        self.arcs.lock().push(entry)
     }
 
     /// `counter += 1` by the cell's single writer: a plain load and store.

@@ -160,7 +160,7 @@ impl TypeEntry {
         for cell in self.cells() {
             arcs += self.prune_arcs(&mut cell.arcs.lock());
         }
-        let rcs = with_rcs(self, |l| l.prune()).unwrap_or(0);
+        let rcs = with_rcs(self.index, |l| l.prune()).unwrap_or(0);
         let live = tokens + arcs + rcs;
         self.peak.fetch_max(live, Relaxed);
         self.rescan_at.store(live + live / 16, Relaxed);
@@ -198,7 +198,7 @@ impl TypeEntry {
         let (created, dropped) = sum_until_stable(|| self.cells());
         let tokens = (created.wrapping_sub(dropped) as i64).max(0) as usize;
         let (shared, arcs) = self.shared_counts();
-        let live = tokens + arcs + with_rcs(self, |l| l.live()).unwrap_or(0);
+        let live = tokens + arcs + with_rcs(self.index, |l| l.live()).unwrap_or(0);
         let peak = self.peak.fetch_max(live, Relaxed).max(live);
         Counts { live, total: created + shared, peak }
     }

@@ -19,7 +19,8 @@
 //! | [`entry`] | `TypeEntry`, a type's record: its cells, counts and peak |
 //! | [`registry`] | the type map, the call-site cache, slot pools |
 //! | [`thread`] | per-thread state, id blocks, the exiting-thread path |
-//! | [`weak_list`] | `Arc`/`Rc` instances held by weak reference |
+//! | [`share`] | registration of `Arc`/`Rc` instances (`track!(&value)`) |
+//! | [`weak_list`] | the lists that hold `Arc`/`Rc` instances by weak reference |
 //! | [`query`] | counts, snapshots, live lists, the ledger of temporaries |
 //! | [`debug_text`] | bounded, panic-safe `Debug` text |
 //! | [`clock`] | creation stamps |
@@ -37,8 +38,9 @@ mod debug_text;
 #[allow(unsafe_code)] // walking the push-only list of cells
 mod entry;
 mod query;
-#[allow(unsafe_code)] // the call-site cache: &'static TypeEntry through AtomicPtr
+#[allow(unsafe_code)] // the call-site caches: &'static pointers through AtomicPtr
 mod registry;
+mod share;
 #[allow(unsafe_code)] // &'static pointers read under the seqlock
 mod slot;
 #[allow(unsafe_code)] // the value behind the lock
@@ -55,61 +57,5 @@ pub(crate) use query::{
     all_counts, checkpoint, collect_graph, counts, debug_text_of, live_arcs, live_rcs, owners, snapshot, ValueRef,
 };
 
+pub(crate) use share::{share_arc, share_rc};
 pub(crate) use token::Token;
-
-use crate::shared::{DebugFn, TraceFn};
-use crate::site::Site;
-use entry::TypeEntry;
-use registry::entry_at;
-use std::panic::Location;
-use std::rc::Rc;
-use std::sync::Arc;
-use token::site_of;
-
-/// `track!(&arc)`: the new instance's id, `None` if the value was already tracked.
-pub(crate) fn share_arc<T: Send + Sync + 'static>(
-    site: &'static Site,
-    caller: &'static Location<'static>,
-    value: &Arc<T>,
-    trace: Option<TraceFn>,
-    debug: Option<DebugFn>,
-) -> Option<u64> {
-    let (site, entry) = shared_entry::<T>(site, caller, &**value, trace, debug);
-    weak_list::register_arc(entry, site, value)
-}
-
-/// `track!(&rc)`.
-pub(crate) fn share_rc<T: 'static>(
-    site: &'static Site,
-    caller: &'static Location<'static>,
-    value: &Rc<T>,
-    trace: Option<TraceFn>,
-    debug: Option<DebugFn>,
-) -> Option<u64> {
-    let (site, entry) = shared_entry::<T>(site, caller, &**value, trace, debug);
-    weak_list::register_rc(entry, site, value)
-}
-
-/// The site and type entry of a shared value being registered; the first
-/// registration of a type also records how to trace, print and weigh it.
-#[inline]
-fn shared_entry<T: 'static>(
-    site: &'static Site,
-    caller: &'static Location<'static>,
-    value: &T,
-    trace: Option<TraceFn>,
-    debug: Option<DebugFn>,
-) -> (&'static Site, &'static TypeEntry) {
-    let site = site_of(site, caller);
-    let entry = entry_at::<T>(site);
-    if let Some(trace) = trace {
-        entry.trace.get_or_init(|| trace);
-    }
-    if let Some(debug) = debug {
-        entry.debug.get_or_init(|| debug);
-    }
-    if entry.value_size.load(std::sync::atomic::Ordering::Relaxed) == 0 {
-        entry.value_size.store(std::mem::size_of_val(value), std::sync::atomic::Ordering::Relaxed);
-    }
-    (site, entry)
-}

@@ -62,7 +62,7 @@ pub(crate) fn live_arcs<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
 
 pub(crate) fn live_rcs<T: 'static>() -> Vec<Rc<T>> {
     let Some(entry) = known(TypeId::of::<T>()) else { return Vec::new() };
-    let strong = with_rcs(entry, |l| l.upgrade_all(&|_| true)).unwrap_or_default();
+    let strong = with_rcs(entry.index, |l| l.upgrade_all(&|_| true)).unwrap_or_default();
     strong.into_iter().filter_map(|(_, rc)| rc.downcast::<T>().ok()).collect()
 }
 
@@ -157,7 +157,7 @@ pub(crate) fn debug_text_of(value: &ValueRef) -> Option<String> {
         }
         Registered::Rc(entry, stamp) => {
             entry.debug.get()?;
-            let weak = with_rcs(entry, |l| l.weak_of(stamp.id)).flatten()?;
+            let weak = with_rcs(entry.index, |l| l.weak_of(stamp.id)).flatten()?;
             LiveWeaks { arcs: Vec::new(), rcs: vec![(*entry, *stamp, weak)] }
         }
     };
@@ -309,7 +309,7 @@ impl LiveWeaks {
                 entry.prune_arcs(&mut list);
                 arcs.extend(list.live_weaks(wanted).into_iter().map(|(stamp, w)| (entry, stamp, w)));
             }
-            let mine = with_rcs(entry, |l| {
+            let mine = with_rcs(entry.index, |l| {
                 l.prune();
                 l.live_weaks(wanted)
             });

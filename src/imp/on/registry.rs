@@ -15,6 +15,7 @@ use crate::lock::lock;
 use crate::site::Site;
 use dashmap::DashMap;
 use std::any::TypeId;
+use std::panic::Location;
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub(super) struct Registry {
@@ -105,4 +106,47 @@ fn entry_miss(site: &'static Site, type_id: TypeId, name: &'static str) -> &'sta
 /// a query must not create a type.
 pub(super) fn known(type_id: TypeId) -> Option<&'static TypeEntry> {
     registry().types.get(&type_id).map(|e| *e)
+}
+
+/// The site to record for an instance registered at `site` by a call whose
+/// `Location::caller()` is `caller`: `site` itself, unless `track!` is inside
+/// a `#[track_caller]` constructor, whose caller is then the site.
+#[inline]
+pub(super) fn site_of(site: &'static Site, caller: &'static Location<'static>) -> &'static Site {
+    if std::ptr::eq(site.own.load(std::sync::atomic::Ordering::Relaxed), caller) {
+        site
+    } else {
+        caller_site(site, caller)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn caller_site(site: &'static Site, caller: &'static Location<'static>) -> &'static Site {
+    use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+    if caller.line() == site.line && caller.column() == site.column && caller.file() == site.file {
+        // This `track!` itself: remembered for the pointer comparison.
+        site.own.store(caller as *const Location<'static> as *mut Location<'static>, Relaxed);
+        return site;
+    }
+    let last = site.caller.load(Acquire);
+    // SAFETY: the cache holds null or a pointer from a `&'static Site`.
+    if let Some(last) = unsafe { last.as_ref() } {
+        if last.line == caller.line() && last.column == caller.column() && last.file == caller.file() {
+            return last;
+        }
+    }
+    let interned = interned_site(caller);
+    site.caller.store(interned as *const Site as *mut Site, Release);
+    interned
+}
+
+/// One leaked `Site` per caller location, shared by `Tracked::new` and
+/// `#[track_caller]` constructors. The caller's module is not known.
+pub(super) fn interned_site(caller: &'static Location<'static>) -> &'static Site {
+    let key = (caller.file(), caller.line(), caller.column());
+    *registry()
+        .caller_sites
+        .entry(key)
+        .or_insert_with(|| Box::leak(Box::new(Site::new("", caller.file(), caller.line(), caller.column()))))
 }

@@ -14,11 +14,7 @@
 //! under that list's lock. An idle thread's `Rc` lists can be read only by
 //! that thread, and are pruned when it queries or registers again.
 
-use super::counters::CounterCell;
-use super::entry::TypeEntry;
 use super::stamp::Stamp;
-use super::thread::as_writer;
-use crate::site::Site;
 use std::any::Any;
 use std::cell::RefCell;
 use std::rc::{self, Rc};
@@ -117,7 +113,7 @@ impl<W: WeakRef> WeakList<W> {
     }
 
     /// Whether a live entry refers to the value at `addr`.
-    fn holds(&self, addr: *const ()) -> bool {
+    pub(super) fn holds(&self, addr: *const ()) -> bool {
         self.entries.iter().any(|h| h.weak.alive() && std::ptr::eq(h.weak.addr(), addr))
     }
 
@@ -143,70 +139,26 @@ thread_local! {
     static RCS: RefCell<Vec<WeakList<RcWeak>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Returns the new instance's id; `None` if the value was already listed.
-pub(super) fn register_arc<T: Send + Sync + 'static>(
-    entry: &'static TypeEntry,
-    site: &'static Site,
-    value: &Arc<T>,
-) -> Option<u64> {
-    // Tracking the same value twice keeps one instance. Only a value that
-    // already has a weak reference can be tracked; the lists are searched
-    // only then. (Two threads tracking one value at the same instant may
-    // both list it.)
-    if Arc::weak_count(value) > 0 {
-        let addr = Arc::as_ptr(value) as *const ();
-        if entry.cells().any(|cell| cell.arcs.lock().holds(addr)) {
-            return None;
-        }
-    }
-    let created = super::clock::ticks();
-    let weak: ArcWeak = Arc::downgrade(value) as sync::Weak<T> as ArcWeak;
-    let mut new_id = 0;
-    let grown = as_writer(entry, |cell, id, thread| {
-        new_id = id;
-        // Counted before it is listed: a query that reads the list and the
-        // count under the list's lock never sees more live than total.
-        CounterCell::bump(&cell.shared);
-        cell.arcs.lock().push(WeakEntry { stamp: Stamp { id, site, thread, created }, weak })
-    });
-    entry.note_shared(grown, 0); // after the list's lock is released
-    Some(new_id)
-}
-
-/// Returns the new instance's id; `None` if the value was already listed.
-pub(super) fn register_rc<T: 'static>(entry: &'static TypeEntry, site: &'static Site, value: &Rc<T>) -> Option<u64> {
-    // Tracking the same value twice keeps one instance (see `register_arc`).
-    if Rc::weak_count(value) > 0 && with_rcs(entry, |l| l.holds(Rc::as_ptr(value) as *const ())) == Some(true) {
-        return None;
-    }
-    let created = super::clock::ticks();
-    let weak: RcWeak = Rc::downgrade(value) as rc::Weak<T> as RcWeak;
-    let mut new_id = 0;
-    let held = as_writer(entry, |cell, id, thread| {
-        new_id = id;
-        CounterCell::bump(&cell.shared);
-        WeakEntry { stamp: Stamp { id, site, thread, created }, weak }
-    });
-    // While this thread's locals are being destroyed its `Rc`s cannot be
-    // listed any more; they still count in `total`.
+/// Lists `held` in this thread's `Rc` list for the type of dense index
+/// `index`; returns the list's length. `None` while this thread's locals are
+/// being destroyed: its `Rc`s cannot be listed any more.
+pub(super) fn list_rc(index: usize, held: WeakEntry<RcWeak>) -> Option<usize> {
     let listed = RCS.try_with(|lists| {
         let mut lists = lists.try_borrow_mut().ok()?;
-        if lists.len() <= entry.index {
-            lists.resize_with(entry.index + 1, WeakList::new);
+        if lists.len() <= index {
+            lists.resize_with(index + 1, WeakList::new);
         }
-        let list = &mut lists[entry.index];
+        let list = &mut lists[index];
         list.push(held);
         Some(list.len())
     });
-    if let Ok(Some(len)) = listed {
-        entry.note_shared(0, len);
-    }
-    Some(new_id)
+    listed.ok().flatten()
 }
 
-/// Runs `f` on this thread's `Rc` list for `entry`, if it has one.
-pub(super) fn with_rcs<R>(entry: &TypeEntry, f: impl FnOnce(&mut WeakList<RcWeak>) -> R) -> Option<R> {
-    RCS.try_with(|lists| lists.try_borrow_mut().ok()?.get_mut(entry.index).map(f)).ok().flatten()
+/// Runs `f` on this thread's `Rc` list for the type of dense index `index`
+/// (`TypeEntry::index`), if it has one.
+pub(super) fn with_rcs<R>(index: usize, f: impl FnOnce(&mut WeakList<RcWeak>) -> R) -> Option<R> {
+    RCS.try_with(|lists| lists.try_borrow_mut().ok()?.get_mut(index).map(f)).ok().flatten()
 }
 
 #[cfg(test)]
