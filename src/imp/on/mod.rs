@@ -21,7 +21,8 @@
 //! | [`thread`] | per-thread state, id blocks, the exiting-thread path |
 //! | [`share`] | registration of `Arc`/`Rc` instances (`track!(&value)`) |
 //! | [`weak_list`] | the lists that hold `Arc`/`Rc` instances by weak reference |
-//! | [`query`] | counts, snapshots, live lists, the ledger of temporaries |
+//! | [`query`] | counts, snapshots, live lists, the graph for cycle finding |
+//! | [`ledger`] | the temporary strong references queries hold, and their ledger |
 //! | [`debug_text`] | bounded, panic-safe `Debug` text |
 //! | [`clock`] | creation stamps |
 //! | [`sync`] | the atomics all of the above use |
@@ -37,6 +38,7 @@ mod counters;
 mod debug_text;
 #[allow(unsafe_code)] // walking the push-only list of cells
 mod entry;
+mod ledger;
 mod query;
 #[allow(unsafe_code)] // the call-site caches: &'static pointers through AtomicPtr
 mod registry;
@@ -53,8 +55,9 @@ mod thread;
 mod token;
 mod weak_list;
 
+pub(crate) use ledger::owners;
 pub(crate) use query::{
-    all_counts, checkpoint, collect_graph, counts, debug_text_of, live_arcs, live_rcs, owners, snapshot, ValueRef,
+    all_counts, checkpoint, collect_graph, counts, debug_text_of, live_arcs, live_rcs, snapshot, ValueRef,
 };
 
 pub(crate) use share::{share_arc, share_rc};
