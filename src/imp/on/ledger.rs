@@ -223,3 +223,98 @@ impl crate::cycles::HeldValue for TemporaryRef {
         self.debug_text()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::sync::{model, thread, Acquire, AtomicBool, AtomicUsize, Relaxed, Release};
+    use super::Ledger;
+    use std::sync::Arc;
+
+    /// A stand-in for a shared value's strong count, on loom's atomics so
+    /// that the model sees it (loom's `Arc` has no `Weak`): `upgrade` as
+    /// `Weak::upgrade` (an increment unless 0), and [`Strong`]'s drop as an
+    /// `Arc`'s (a release decrement). The ledger's code is the real one.
+    struct Value {
+        strong: AtomicUsize,
+    }
+
+    struct Strong(Arc<Value>);
+
+    impl Value {
+        fn upgrade(self: &Arc<Self>) -> Option<Strong> {
+            let mut n = self.strong.load(Relaxed);
+            while n > 0 {
+                match self.strong.compare_exchange(n, n + 1, Acquire, Relaxed) {
+                    Ok(_) => return Some(Strong(Arc::clone(self))),
+                    Err(now) => n = now,
+                }
+            }
+            None
+        }
+
+        /// As `Weak::strong_count`.
+        fn count(&self) -> usize {
+            self.strong.load(Acquire)
+        }
+    }
+
+    impl Drop for Strong {
+        fn drop(&mut self) {
+            self.0.strong.fetch_sub(1, Release);
+        }
+    }
+
+    const ADDR: usize = 1;
+
+    /// A query takes a temporary reference to a value and lets go of it,
+    /// while its owner lets go of the value and a leak check asks how many
+    /// owners it has. If the owner had let go before the check began, the
+    /// check finds no owner (never a false survivor); if the owner had not
+    /// started letting go when the check ended, it finds exactly one (never
+    /// a missed one, never the query's temporary counted).
+    ///
+    /// Fails when the protocol is weakened: a release that drops the value
+    /// before leaving `held` (no `releasing` stage) hides the owner; an
+    /// upgrade entered in the ledger in a later step than the upgrade itself
+    /// counts the temporary as an owner.
+    #[test]
+    fn a_leak_check_sees_the_owners_not_a_querys_temporaries() {
+        model(|| {
+            let ledger = Arc::new(Ledger::new());
+            let value = Arc::new(Value { strong: AtomicUsize::new(1) });
+            let owned = Strong(Arc::clone(&value));
+            let (letting_go, let_go) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+            let query = {
+                let (ledger, value) = (Arc::clone(&ledger), Arc::clone(&value));
+                thread::spawn(move || {
+                    let taken = ledger.entering().take(ADDR, || value.upgrade());
+                    if let Some(temporary) = taken {
+                        ledger.release(ADDR, temporary);
+                    }
+                })
+            };
+            let owner = {
+                let (letting_go, let_go) = (Arc::clone(&letting_go), Arc::clone(&let_go));
+                thread::spawn(move || {
+                    letting_go.store(true, Release);
+                    drop(owned);
+                    let_go.store(true, Release);
+                })
+            };
+            let check = thread::spawn(move || {
+                let gone = let_go.load(Acquire);
+                let owners = ledger.owners(ADDR, &|| value.count());
+                let started = letting_go.load(Acquire);
+                if gone {
+                    assert_eq!(owners, 0, "a false survivor");
+                }
+                if !started {
+                    assert_eq!(owners, 1, "the owner missed or a temporary counted");
+                }
+            });
+            check.join().unwrap();
+            query.join().unwrap();
+            owner.join().unwrap();
+        });
+    }
+}
