@@ -23,6 +23,7 @@
 
 use super::counters::{sum_once, sum_until_stable, CounterCell};
 use super::debug_text::DebugFn;
+use super::stamp::Stamp;
 use super::sync::{Acquire, AtomicI64, AtomicPtr, AtomicUsize, Relaxed, Release};
 use super::weak_list::{with_rcs, ArcWeak, WeakList};
 use crate::lock::lock;
@@ -183,12 +184,25 @@ impl TypeEntry {
     /// (shared registrations, live `Arc`s), each cell's pair read at one
     /// moment, under its list's lock. Prunes the lists on the way (see
     /// `weak_list`: how an idle thread's dead entries go).
-    fn shared_counts(&self) -> (u64, usize) {
+    pub(super) fn shared_counts(&self) -> (u64, usize) {
         self.cells().fold((0, 0), |(registered, live), cell| {
             let mut list = cell.arcs.lock();
             let alive = self.prune_arcs(&mut list);
             (registered + cell.shared.load(Acquire), live + alive)
         })
+    }
+
+    /// Copies of the weak references to the live `Arc` instances `wanted`
+    /// keeps, oldest first in each list; each list pruned and copied under
+    /// its lock, to be upgraded (or only checked) after.
+    pub(super) fn live_arcs(&self, wanted: &dyn Fn(&Stamp) -> bool) -> Vec<(Stamp, ArcWeak)> {
+        let mut arcs = Vec::new();
+        for cell in self.cells() {
+            let mut list = cell.arcs.lock();
+            self.prune_arcs(&mut list);
+            arcs.extend(list.live_weaks(wanted));
+        }
+        arcs
     }
 
     /// Counts that existed: tokens at one moment (the cells' counters only

@@ -170,11 +170,7 @@ impl LiveWeaks {
     fn of(entries: &[&'static TypeEntry], wanted: &dyn Fn(&Stamp) -> bool) -> LiveWeaks {
         let (mut arcs, mut rcs) = (Vec::new(), Vec::new());
         for &entry in entries {
-            for cell in entry.cells() {
-                let mut list = cell.arcs.lock();
-                entry.prune_arcs(&mut list);
-                arcs.extend(list.live_weaks(wanted).into_iter().map(|(stamp, w)| (entry, stamp, w)));
-            }
+            arcs.extend(entry.live_arcs(wanted).into_iter().map(|(stamp, w)| (entry, stamp, w)));
             let mine = with_rcs(entry.index, |l| {
                 l.prune();
                 l.live_weaks(wanted)

@@ -3,9 +3,18 @@
 //! `Arc` instances live in one list per counter cell (so per thread and
 //! type), behind the cell's spinlock; `Rc` instances cannot leave their
 //! thread, so each thread keeps its own lists, indexed by the type's dense
-//! index. A list prunes its dead entries whenever it has doubled since the
-//! last pruning: amortized O(1) per registration, and a dead `Weak` (which
-//! keeps its allocation) lives at most that long.
+//! index.
+//!
+//! **Invariant (one entry per value, read under the lock).** An `Arc` list
+//! changes only under its lock: pushed to by the cell's writer, pruned by
+//! that writer and by queries. A query prunes and copies a list under one
+//! guard, so it sees each live entry exactly once, and none that died before
+//! it took the lock (model check at the bottom).
+//!
+//! **Invariant (dead entries go).** A list prunes its dead entries whenever
+//! it has doubled since the last pruning: amortized O(1) per registration,
+//! and a dead `Weak` (which keeps its allocation) lives at most that long. A
+//! dead last entry is replaced in place by the next push.
 //!
 //! A thread that registers and then stays idle never pushes again, so its
 //! `Arc` list is pruned by readers instead: every query that reads the type's
@@ -72,6 +81,13 @@ pub(super) struct WeakList<W> {
 impl<W: WeakRef> WeakList<W> {
     pub(super) const fn new() -> Self {
         WeakList { entries: Vec::new(), prune_at: 64 }
+    }
+
+    /// A list that first prunes at `first` entries instead of 64: for a
+    /// model check to reach the pruning with a few entries.
+    #[cfg(test)]
+    const fn pruning_from(first: usize) -> Self {
+        WeakList { entries: Vec::new(), prune_at: first }
     }
 
     /// Adds an entry; prunes first if the list has doubled since the last
@@ -205,5 +221,87 @@ mod tests {
         assert_eq!((list.len(), list.live()), (3, 3), "0, 99 and 100");
         drop(first);
         assert_eq!((list.prune(), list.len()), (2, 2));
+    }
+}
+
+/// The model check of a list's protocol, on the real registration and query
+/// paths: the values are std `Arc`s (loom's `Arc` has no `Weak`), whose
+/// strong counts loom does not see; what it explores is the cell's counter
+/// and the list's lock, which the protocol is made of.
+#[cfg(test)]
+mod model {
+    use super::super::entry::TypeEntry;
+    use super::super::stamp::Stamp;
+    use super::super::sync::{model, thread, Acquire, AtomicU32, Release};
+    use super::{ArcWeak, WeakEntry, WeakList};
+    use crate::site::Site;
+    use std::any::TypeId;
+    use std::sync::Arc;
+
+    static SITE: Site = Site::new("m", "w.rs", 1, 1);
+
+    fn entry(id: u64, value: &Arc<u64>) -> WeakEntry<ArcWeak> {
+        let weak: ArcWeak = Arc::downgrade(value) as std::sync::Weak<u64> as ArcWeak;
+        WeakEntry { stamp: Stamp { id, site: &SITE, thread: 1, created: id }, weak }
+    }
+
+    /// The owner registers #1 and #2, lets #1 die, registers #3 (the list
+    /// has doubled: #1 is pruned), lets #3 die and registers #4 (it takes
+    /// #3's place), while a query reads the type's shared counts and copies
+    /// its live entries, each under the list's lock, pruning as it goes.
+    /// The query sees each entry at most once, every entry listed before it
+    /// began that stays alive (#2, #4), none that had died before it began,
+    /// and never more live than registered.
+    ///
+    /// Fails when the protocol is weakened: an entry listed before it is
+    /// counted, or a query that reads a cell's count before taking its
+    /// list's lock, shows more live than registered; a lock whose acquire
+    /// is relaxed lets the query read the list without seeing the push.
+    #[test]
+    fn a_query_sees_each_live_entry_once_while_the_owner_pushes_and_prunes() {
+        model(|| {
+            let ty: &'static TypeEntry = TypeEntry::leak(TypeId::of::<u64>(), "u64", 0);
+            let cell = ty.exiting; // the type's one cell
+            *cell.arcs.lock() = WeakList::pruning_from(2);
+            // Bit `id` set once #id is listed (`listed`), or has died (`dead`).
+            let (listed, dead) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+            let owner = {
+                let (listed, dead) = (Arc::clone(&listed), Arc::clone(&dead));
+                thread::spawn(move || {
+                    let register = |id: u64, value: &Arc<u64>| {
+                        cell.list_arc(entry(id, value));
+                        listed.fetch_or(1 << id, Release);
+                    };
+                    let (first, second) = (Arc::new(1), Arc::new(2));
+                    register(1, &first);
+                    register(2, &second);
+                    drop(first);
+                    dead.fetch_or(1 << 1, Release);
+                    let third = Arc::new(3);
+                    register(3, &third);
+                    drop(third);
+                    dead.fetch_or(1 << 3, Release);
+                    let fourth = Arc::new(4);
+                    register(4, &fourth);
+                    (second, fourth)
+                })
+            };
+            let (listed_before, dead_before) = (listed.load(Acquire), dead.load(Acquire));
+            let (registered, live) = ty.shared_counts();
+            let mut seen: Vec<u64> = ty.live_arcs(&|_| true).iter().map(|(stamp, _)| stamp.id).collect();
+            assert!(live as u64 <= registered, "{live} live > {registered} registered");
+            seen.sort_unstable();
+            assert!(seen.windows(2).all(|w| w[0] != w[1]), "an entry seen twice: {seen:?}");
+            for id in [2, 4] {
+                assert!(listed_before & (1 << id) == 0 || seen.contains(&id), "#{id} missed: {seen:?}");
+            }
+            for id in [1, 3] {
+                assert!(dead_before & (1 << id) == 0 || !seen.contains(&id), "#{id} seen dead: {seen:?}");
+            }
+            let kept = owner.join().unwrap();
+            assert_eq!(ty.shared_counts(), (4, 2));
+            assert_eq!(ty.live_arcs(&|_| true).iter().map(|(s, _)| s.id).collect::<Vec<_>>(), [2, 4]);
+            drop(kept);
+        });
     }
 }
