@@ -61,4 +61,4 @@ pub(crate) use query::{
 };
 
 pub(crate) use share::{share_arc, share_rc};
-pub(crate) use token::Token;
+pub(crate) use token::{on_token_drop, Token};

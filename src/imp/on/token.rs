@@ -1,5 +1,9 @@
 //! [`Token`], the handle inside each `Tracked<T>`: a pointer to the slot
 //! that records the instance, from its registration to its drop.
+//!
+//! A layer above that keeps data by instance id (the backtrace table)
+//! learns of drops through a hook it installs ([`on_token_drop`]): the
+//! registry never calls up into it.
 
 use super::registry::{entry_at, interned_site, site_of};
 use super::slot::Slot;
@@ -7,6 +11,7 @@ use super::thread;
 use crate::site::Site;
 use std::panic::Location;
 use std::ptr::NonNull;
+use std::sync::OnceLock;
 
 /// The per-instance handle inside `Tracked<T>`: the instance's slot.
 ///
@@ -23,8 +28,19 @@ unsafe impl Sync for Token {}
 impl std::panic::RefUnwindSafe for Token {}
 
 impl Token {
+    /// Registers an instance made at `caller` (`Tracked::new`): its site is
+    /// interned by location, since no `track!` gave one.
+    #[inline(never)]
+    pub(crate) fn new<T: ?Sized + 'static>(caller: &'static Location<'static>) -> Token {
+        let site = interned_site(caller);
+        Token::from(thread::register(entry_at::<T>(site), site))
+    }
+
+    /// Registers an instance made at the `track!` call `site`
+    /// (`Tracked::__at`), or at `caller` when that `track!` is inside a
+    /// `#[track_caller]` constructor.
     #[inline]
-    pub(crate) fn new<T: ?Sized + 'static>(site: &'static Site, caller: &'static Location<'static>) -> Token {
+    pub(crate) fn at<T: ?Sized + 'static>(site: &'static Site, caller: &'static Location<'static>) -> Token {
         let site = site_of(site, caller);
         Token::from(thread::register(entry_at::<T>(site), site))
     }
@@ -33,12 +49,6 @@ impl Token {
     fn slot(&self) -> &'static Slot {
         // SAFETY: made from a `&'static Slot` in `Token::from`.
         unsafe { self.0.as_ref() }
-    }
-
-    #[inline(never)]
-    pub(crate) fn at<T: ?Sized + 'static>(caller: &'static Location<'static>) -> Token {
-        let site = interned_site(caller);
-        Token::from(thread::register(entry_at::<T>(site), site))
     }
 
     #[inline]
@@ -65,8 +75,20 @@ impl Drop for Token {
     fn drop(&mut self) {
         let slot = self.slot();
         let entry = slot.entry();
-        crate::backtraces::forget(slot.id());
+        if let Some(hook) = DROP_HOOK.get() {
+            hook(slot.id());
+        }
         slot.clear();
         thread::unregister(entry, slot);
     }
+}
+
+/// Called with the id of each token that drops, once installed.
+static DROP_HOOK: OnceLock<fn(u64)> = OnceLock::new();
+
+/// Installs `hook`, to be called with the id of each token that drops from
+/// now on; until then a drop pays one load. One hook: the first installed
+/// stays (the backtrace table's, installed with its first token backtrace).
+pub(crate) fn on_token_drop(hook: fn(u64)) {
+    let _ = DROP_HOOK.set(hook);
 }
