@@ -177,11 +177,19 @@ pub(super) fn with_rcs<R>(index: usize, f: impl FnOnce(&mut WeakList<RcWeak>) ->
     RCS.try_with(|lists| lists.try_borrow_mut().ok()?.get_mut(index).map(f)).ok().flatten()
 }
 
+/// Unit tests of a list alone, then the model check of its protocol on the
+/// real registration and query paths: the values are std `Arc`s (loom's
+/// `Arc` has no `Weak`), whose strong counts loom does not see; what it
+/// explores is the cell's counter and the list's lock, which the protocol is
+/// made of.
 #[cfg(test)]
 mod tests {
+    use super::super::entry::TypeEntry;
     use super::super::stamp::Stamp;
+    use super::super::sync::{model, thread, Acquire, AtomicU32, Release};
     use super::{ArcWeak, WeakEntry, WeakList};
     use crate::site::Site;
+    use std::any::TypeId;
     use std::sync::Arc;
 
     static SITE: Site = Site::new("m", "w.rs", 1, 1);
@@ -221,28 +229,6 @@ mod tests {
         assert_eq!((list.len(), list.live()), (3, 3), "0, 99 and 100");
         drop(first);
         assert_eq!((list.prune(), list.len()), (2, 2));
-    }
-}
-
-/// The model check of a list's protocol, on the real registration and query
-/// paths: the values are std `Arc`s (loom's `Arc` has no `Weak`), whose
-/// strong counts loom does not see; what it explores is the cell's counter
-/// and the list's lock, which the protocol is made of.
-#[cfg(test)]
-mod model {
-    use super::super::entry::TypeEntry;
-    use super::super::stamp::Stamp;
-    use super::super::sync::{model, thread, Acquire, AtomicU32, Release};
-    use super::{ArcWeak, WeakEntry, WeakList};
-    use crate::site::Site;
-    use std::any::TypeId;
-    use std::sync::Arc;
-
-    static SITE: Site = Site::new("m", "w.rs", 1, 1);
-
-    fn entry(id: u64, value: &Arc<u64>) -> WeakEntry<ArcWeak> {
-        let weak: ArcWeak = Arc::downgrade(value) as std::sync::Weak<u64> as ArcWeak;
-        WeakEntry { stamp: Stamp { id, site: &SITE, thread: 1, created: id }, weak }
     }
 
     /// The owner registers #1 and #2, lets #1 die, registers #3 (the list
