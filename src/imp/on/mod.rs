@@ -11,21 +11,24 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`token`] | `Token`, the handle in each `Tracked`: its slot |
-//! | [`slot`] | the record of a `Tracked` instance and its seqlock |
-//! | [`stamp`] | what is recorded when an instance is made |
-//! | [`spin_lock`] | the lock of each cell's `Arc` list |
-//! | [`counters`] | per-thread counter cells and their two-pass sums |
-//! | [`entry`] | `TypeEntry`, a type's record: its cells, counts and peak |
-//! | [`registry`] | the type map, the call-site cache, slot pools |
-//! | [`thread`] | per-thread state, id blocks, the exiting-thread path |
+//! | [`token`] | `Token`, the handle in each `Tracked`: its slot; the drop hook |
 //! | [`share`] | registration of `Arc`/`Rc` instances (`track!(&value)`) |
-//! | [`weak_list`] | the lists that hold `Arc`/`Rc` instances by weak reference |
 //! | [`query`] | counts, snapshots, live lists, the graph for cycle finding |
 //! | [`ledger`] | the temporary strong references queries hold, and their ledger |
+//! | [`thread`] | per-thread state, id blocks, the exiting-thread path |
+//! | [`registry`] | the type map, call-site resolution and caches, slot pools |
+//! | [`slot`] | the record of a `Tracked` instance and its seqlock |
+//! | [`entry`] | `TypeEntry`, a type's record: its cells, counts and peak |
+//! | [`counters`] | per-thread counter cells and their two-pass sums |
+//! | [`weak_list`] | the lists that hold `Arc`/`Rc` instances by weak reference |
+//! | [`spin_lock`] | the lock of each cell's `Arc` list |
+//! | [`stamp`] | what is recorded when an instance is made |
 //! | [`debug_text`] | bounded, panic-safe `Debug` text |
 //! | [`clock`] | creation stamps |
-//! | [`sync`] | the atomics all of the above use |
+//! | [`sync`] | the atomics, cells and mutexes all of the above use |
+//!
+//! Outside its tests, each module imports only those below it in this table
+//! (so none imports another that imports it back).
 
 /// See [`crate::ENABLED`].
 pub(crate) const ENABLED: bool = true;
@@ -59,6 +62,5 @@ pub(crate) use ledger::owners;
 pub(crate) use query::{
     all_counts, checkpoint, collect_graph, counts, debug_text_of, live_arcs, live_rcs, snapshot, ValueRef,
 };
-
 pub(crate) use share::{share_arc, share_rc};
 pub(crate) use token::{on_token_drop, Token};
