@@ -217,3 +217,40 @@ impl TypeEntry {
         Counts { live, total: created + shared, peak }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::sync::{model, thread};
+    use super::{CounterCell, TypeEntry};
+    use std::any::TypeId;
+
+    /// Two threads add a cell each to a type's list while a third walks it:
+    /// the walk reaches the exiting cell (the list's first) through whatever
+    /// was pushed since, and meets no cell twice; at the end, all three are
+    /// linked.
+    ///
+    /// Fails when the protocol is weakened: a cell linked (`next` set) after
+    /// it is published stops the walk short; one published with a relaxed
+    /// compare-and-swap is reached before its contents are visible.
+    #[test]
+    fn a_walk_of_the_cells_meets_each_once_while_threads_add_theirs() {
+        model(|| {
+            let ty: &'static TypeEntry = TypeEntry::leak(TypeId::of::<u8>(), "u8", 0);
+            let addr = |c: &CounterCell| c as *const CounterCell as usize;
+            let adders: Vec<_> = (0..2).map(|_| thread::spawn(move || addr(ty.acquire_cell()))).collect();
+            // Loom explores a reader best on a thread of its own.
+            let walk = thread::spawn(move || {
+                let seen: Vec<usize> = ty.cells().map(addr).collect();
+                assert_eq!(seen.last().copied(), Some(addr(ty.exiting)), "the walk stopped short");
+                let mut unique = seen.clone();
+                unique.sort_unstable();
+                unique.dedup();
+                assert_eq!(unique.len(), seen.len(), "a cell met twice");
+            });
+            walk.join().unwrap();
+            let added: Vec<usize> = adders.into_iter().map(|a| a.join().unwrap()).collect();
+            assert_eq!(ty.cells().count(), 3);
+            assert!(added.iter().all(|&a| ty.cells().any(|c| addr(c) == a)));
+        });
+    }
+}
