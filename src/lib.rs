@@ -178,8 +178,9 @@
 //!
 //! How it is checked: each protocol (the slot's seqlock, the spinlock, the
 //! counter cells summed in passes, an instance dropped on another thread
-//! than its creator) has a [loom](https://docs.rs/loom) model beside it that
-//! explores its interleavings under the C11 memory model
+//! than its creator, the push-only list of cells, the weak lists, the ledger
+//! of temporary references) has a [loom](https://docs.rs/loom) model beside
+//! it that explores its interleavings under the C11 memory model
 //! (`RUSTFLAGS="--cfg loom" cargo test --release --lib`); the concurrency
 //! tests run under AddressSanitizer and valgrind memcheck in CI; stress tests
 //! check exact final counts with many threads. Globals that outlive one loom
@@ -206,6 +207,7 @@ mod http;
 #[cfg(feature = "serde")]
 mod json;
 mod leaks;
+mod lock;
 mod pattern;
 mod shared;
 mod site;

@@ -215,7 +215,7 @@ impl AnalysisGuard {
         if nested {
             return AnalysisGuard { _lock: None, outermost: false };
         }
-        let lock = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let lock = crate::lock::lock(&ONE_AT_A_TIME);
         AnalysisGuard { _lock: Some(lock), outermost: true }
     }
 }

@@ -78,7 +78,7 @@ pub(super) fn answer(head: &Head, state: &ServerState) -> Answer {
     }
     let path = head.path.split(['?', '#']).next().unwrap_or("");
     let route = ROUTES.iter().find(|route| route.serves(path));
-    let _turn = state.building.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _turn = crate::lock::lock(&state.building);
     if !crate::ENABLED {
         let status = if route.is_some() { 200 } else { 404 };
         return Answer { status, ..Answer::ok(HTML, page(state).render().into_bytes()) };

@@ -1,4 +1,5 @@
-//! Tracking compiled out: the same items as `on.rs`, with empty bodies.
+//! Tracking compiled out: the same items as `on/mod.rs` exports, with
+//! empty bodies.
 //! Nothing here has a `Drop` impl, so `Tracked<T>` is zero-sized and leaves
 //! `needs_drop` of the user's type unchanged.
 
@@ -24,11 +25,11 @@ pub(crate) struct Token;
 #[allow(clippy::extra_unused_type_parameters)]
 impl Token {
     #[inline(always)]
-    pub(crate) fn new<T: ?Sized + 'static>(_site: &'static Site, _caller: &'static Location<'static>) -> Token {
+    pub(crate) fn new<T: ?Sized + 'static>(_caller: &'static Location<'static>) -> Token {
         Token
     }
     #[inline(always)]
-    pub(crate) fn at<T: ?Sized + 'static>(_caller: &'static Location<'static>) -> Token {
+    pub(crate) fn at<T: ?Sized + 'static>(_site: &'static Site, _caller: &'static Location<'static>) -> Token {
         Token
     }
     #[inline(always)]
@@ -40,6 +41,9 @@ impl Token {
         None
     }
 }
+
+/// No token registers, so none drops: the hook is never called.
+pub(crate) fn on_token_drop(_hook: fn(u64)) {}
 
 #[inline(always)]
 pub(crate) fn counts(_type: TypeId) -> Counts {

@@ -2,7 +2,8 @@
 //! and [`Timeline::growth`]: what grew over a timeline. Both, and the exit
 //! and signal reports, compute it with [`Growth::from_changes`].
 
-use super::{lock, read_counts, Reading, Timeline};
+use super::{read_counts, Reading, Timeline};
+use crate::lock::lock;
 use crate::text::{plural, COMPILED_OUT};
 use std::collections::HashMap;
 use std::fmt;

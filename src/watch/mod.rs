@@ -25,7 +25,6 @@ pub use suspects::Suspect;
 pub use timeline::{Point, Series, Timeline};
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// One reading of a type's counters.
 #[derive(Clone, Copy, Debug)]
@@ -83,8 +82,4 @@ impl Settings {
     pub(crate) fn deliver(&self, text: &str) {
         crate::text::write_best_effort(self.file.as_deref(), |out| out.write_all(text.as_bytes()));
     }
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }

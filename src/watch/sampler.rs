@@ -6,7 +6,8 @@
 //! own: construction and drop of tracked values never take it, and the
 //! counters are read before it is taken.
 
-use super::{lock, read_counts, Timeline};
+use super::{read_counts, Timeline};
+use crate::lock::lock;
 use std::fmt;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
