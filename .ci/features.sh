@@ -9,13 +9,12 @@ chromium --version
 
 # INSTRACK_BROWSER_TESTS=1: a missing chromium or dashboard example fails the
 # browser test instead of skipping it.
-export INSTRACK_BROWSER_TESTS=1
 step "html + http: cargo test --features http  (debug: tracking on; browser test)"
-cargo test --features http
+INSTRACK_BROWSER_TESTS=1 cargo test --features http
 step "html + http: cargo test --release --features http,tracking  (browser test)"
-cargo test --release --features http,tracking
+INSTRACK_BROWSER_TESTS=1 cargo test --release --features http,tracking
 step "html + http: cargo test --release --features http  (compiled out: the pages say so)"
-cargo test --release --features http
+INSTRACK_BROWSER_TESTS=1 cargo test --release --features http
 
 step "watch and JSON: features serde,signal in each mode"
 cargo test --features serde,signal
