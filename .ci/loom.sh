@@ -8,6 +8,10 @@ source "$(dirname "$0")/lib.sh"
 # no change), and run as plain unit tests in the other modes. Release: loom
 # runs each model many times over. LOOM_MAX_PREEMPTIONS=2 bounds the search
 # (the cost grows exponentially with it), as src/imp/on/sync.rs documents.
-# Its own target dir: the cfg rebuilds every crate.
-step "loom: model-check the registry's protocols"
+# Its own target dir: the cfg rebuilds every crate. The models: the slot's
+# seqlock, the spinlock, counter cells (an instance dropped on another
+# thread), the push-only list of cells, the weak list (count, push, prune
+# against a query under the lock), the ledger of temporaries (a leak check
+# against a query's temporary).
+step "loom: model-check the registry's protocols (slot, spinlock, counters, cells, weak list, ledger)"
 RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release --lib --target-dir target/loom
