@@ -79,6 +79,10 @@ pub(super) fn answer(head: &Head, state: &ServerState) -> Answer {
     let path = head.path.split(['?', '#']).next().unwrap_or("");
     let route = ROUTES.iter().find(|route| route.serves(path));
     let _turn = state.building.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if state.stop.load(std::sync::atomic::Ordering::Acquire) {
+        // Its connection is shut down: the answer would go nowhere.
+        return Answer::text(503, "the server is stopping\n");
+    }
     if !crate::ENABLED {
         let status = if route.is_some() { 200 } else { 404 };
         return Answer { status, ..Answer::ok(HTML, page(state).render().into_bytes()) };

@@ -238,3 +238,59 @@ fn the_server_and_the_page_can_move_between_threads() {
     send_sync::<instrack::ServerBuilder>();
     send_sync::<instrack::html::Page<'static>>();
 }
+
+/// Issue 16, fault 8: with every slot held, clients that trickle a byte at a
+/// time into the overflow path made a fresh client wait 5.5 s for its first
+/// answer, because the `503` path read each surplus client on the accept
+/// thread. Turning a client away must not wait on it.
+#[test]
+fn surplus_clients_that_trickle_do_not_stall_a_fresh_one() {
+    // The default bounds: 8 slots, 5 s to send a request.
+    let server = serve("127.0.0.1:0").unwrap();
+    let addr = server.addr();
+    // Eight silent clients hold the eight slots; a probe's 503 says they do.
+    let holders: Vec<TcpStream> = (0..8).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    let mut probes = 0;
+    while get(addr, "/growth.txt").status != 503 {
+        probes += 1;
+        assert!(probes < 100, "the eight silent clients never filled the slots");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Ten more clients, each sending its request a byte every 80 ms.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let tricklers: Vec<_> = (0..10)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut stream = TcpStream::connect(addr).unwrap();
+                let request =
+                    format!("GET /growth.txt HTTP/1.1\r\nHost: {addr}\r\nX-Filler: {}\r\n\r\n", "a".repeat(200));
+                for byte in request.as_bytes() {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) || stream.write_all(&[*byte]).is_err() {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(80));
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // A fresh client: its first answer (a 503, or a 200 if a slot freed) comes at once.
+    let started = Instant::now();
+    let mut fresh = TcpStream::connect(addr).unwrap();
+    fresh.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    fresh.write_all(format!("GET /growth.txt HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).unwrap();
+    let mut first = [0u8; 12];
+    let got = fresh.read_exact(&mut first);
+    let waited = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for trickler in tricklers {
+        trickler.join().unwrap();
+    }
+    drop(holders);
+    got.expect("an answer");
+    let status = String::from_utf8_lossy(&first).into_owned();
+    assert!(status == "HTTP/1.1 503" || status == "HTTP/1.1 200", "{status}");
+    // 5.5 s before the fix; a few milliseconds after it.
+    assert!(waited < Duration::from_millis(1500), "the fresh client waited {waited:?} for its first answer");
+}
