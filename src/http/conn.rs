@@ -105,15 +105,18 @@ fn read_head(stream: &mut TcpStream, deadline: Instant) -> Result<Head, Answer> 
         let mut request = httparse::Request::new(&mut headers);
         match request.parse(&buf[..len]) {
             Ok(httparse::Status::Complete(_)) => {
-                let host = request
+                let hosts = request
                     .headers
                     .iter()
-                    .find(|header| header.name.eq_ignore_ascii_case("host"))
-                    .map(|header| String::from_utf8_lossy(header.value).into_owned());
+                    .filter(|header| header.name.eq_ignore_ascii_case("host"))
+                    .map(|header| header.value.to_vec())
+                    .collect();
                 return Ok(Head {
                     method: request.method.unwrap_or_default().to_owned(),
                     path: request.path.unwrap_or_default().to_owned(),
-                    host,
+                    minor_version: request.version.unwrap_or(1),
+                    hosts,
+                    reached: stream.local_addr().ok().map(|addr| addr.ip()),
                 });
             }
             Ok(httparse::Status::Partial) if len == buf.len() => {

@@ -11,7 +11,9 @@
 //!
 //! # The bounds
 //! - One request per connection (`Connection: close`); its head must fit in
-//!   [`MAX_REQUEST_HEAD`] bytes, else `431`.
+//!   [`MAX_REQUEST_HEAD`] bytes and 32 headers, else `431`.
+//! - Exactly one `Host`, naming a loopback host (see `host.rs`): `400` if it
+//!   is missing (HTTP/1.1), repeated or malformed, `421` for another host.
 //! - A client has [`ServerBuilder::timeout`] to send its request and as long
 //!   again to read the answer, whatever it does byte by byte; then the
 //!   connection is closed (`408` if the request was not complete).
@@ -29,10 +31,11 @@
 //! Inside: `mod.rs` is the public server, its builder and the state its
 //! connections share; `conn.rs` accepts connections, reads requests and
 //! writes answers within the bounds; `open.rs` keeps the open connections
-//! (to shut them down) and the ones turned away; `routes.rs` decides each
-//! answer.
+//! (to shut them down) and the ones turned away; `host.rs` judges a
+//! request's `Host`; `routes.rs` decides each answer.
 
 mod conn;
+mod host;
 mod open;
 mod routes;
 
@@ -171,6 +174,11 @@ impl ServerBuilder {
     /// **Anyone who can reach it can read** the program's type names, file
     /// names and the `Debug` text of its shared values, which may hold
     /// secrets, with no authentication. Prefer loopback and an SSH tunnel.
+    ///
+    /// A request's `Host` must still name this machine: a loopback name or
+    /// address, or the address the client connected to (so open
+    /// `http://192.168.1.5:8077/`, not a DNS name of the machine, which is
+    /// answered `421` like any other name).
     pub fn allow_non_loopback_address_exposing_debug_text(mut self) -> Self {
         self.any_address = true;
         self
@@ -232,7 +240,7 @@ impl ServerBuilder {
         let state = Arc::new(ServerState {
             sampler,
             timeout: self.timeout,
-            host_check: !self.any_address,
+            any_address: self.any_address,
             title: self.title,
             building: Mutex::new(()),
             stop: stop.clone(),
@@ -248,9 +256,9 @@ impl ServerBuilder {
 struct ServerState {
     sampler: Arc<Sampler>,
     timeout: Duration,
-    /// Answer only requests whose `Host` is a loopback name: a web page the
-    /// user visits cannot then read the endpoint through DNS rebinding.
-    host_check: bool,
+    /// A non-loopback bind was opted in to: a `Host` may also name the
+    /// address the client connected to (see [`host`]).
+    any_address: bool,
     title: Option<String>,
     /// One answer is built at a time: a burst of requests cannot take many
     /// snapshots of a large program at once.
