@@ -206,6 +206,8 @@ mod http;
 #[cfg(feature = "serde")]
 mod json;
 mod leaks;
+#[cfg(feature = "metrics")]
+mod metrics_out;
 mod pattern;
 mod shared;
 mod site;
@@ -237,6 +239,8 @@ pub use http::{serve, Server, ServerBuilder, MAX_REQUEST_HEAD};
 #[cfg(feature = "serde")]
 pub use json::{to_json, SCHEMA_VERSION};
 pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, DropExpectation, Watch, WeakCount};
+#[cfg(feature = "metrics")]
+pub use metrics_out::{metrics_top_types, set_metrics_top_types, DEFAULT_METRICS_TOP_TYPES};
 pub use snapshot::{BySite, Counts, Instance, SiteGroup, Snapshot, TypeCounts};
 pub use trace::{Edges, Trace, TracedFn};
 pub use tracked::Tracked;
