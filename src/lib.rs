@@ -205,6 +205,8 @@ pub mod html;
 mod http;
 #[cfg(feature = "serde")]
 mod json;
+#[cfg(feature = "serde")]
+mod json_read;
 mod leaks;
 #[cfg(feature = "metrics")]
 mod metrics_out;
@@ -238,6 +240,8 @@ pub use diff::{Diff, TypeDiff};
 pub use http::{serve, Server, ServerBuilder, MAX_REQUEST_HEAD};
 #[cfg(feature = "serde")]
 pub use json::{to_json, SCHEMA_VERSION};
+#[cfg(feature = "serde")]
+pub use json_read::JsonError;
 pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, DropExpectation, Watch, WeakCount};
 #[cfg(feature = "metrics")]
 pub use metrics_out::{metrics_top_types, set_metrics_top_types, DEFAULT_METRICS_TOP_TYPES};

@@ -296,6 +296,9 @@ pub struct Snapshot {
     /// The pattern narrowed by, parsed once; `None` if it was not valid.
     pub(crate) selection: Option<Pattern>,
     pub(crate) taken: Instant,
+    /// The wall clock of `taken` recorded in the file the snapshot was read
+    /// from (feature `serde`); `None` for a snapshot taken here.
+    pub(crate) taken_unix_secs: Option<f64>,
 }
 
 /// What every report says when tracking is compiled out. It cannot tell a
@@ -332,6 +335,7 @@ impl Snapshot {
             error: None,
             selection: None,
             taken: Instant::now(),
+            taken_unix_secs: None,
         }
     }
 
@@ -347,6 +351,7 @@ impl Snapshot {
             error: None,
             selection: None,
             taken: Instant::now(),
+            taken_unix_secs: None,
         }
     }
 
@@ -443,11 +448,18 @@ impl Snapshot {
         lists: impl FnOnce(&HashSet<u32>) -> (Vec<TypeCounts>, Vec<Instance>),
     ) -> Snapshot {
         if !crate::ENABLED {
-            return Snapshot { pattern: Some(pattern.to_owned()), taken: self.taken, ..Snapshot::empty() };
+            let taken_unix_secs = self.taken_unix_secs;
+            return Snapshot {
+                pattern: Some(pattern.to_owned()),
+                taken: self.taken,
+                taken_unix_secs,
+                ..Snapshot::empty()
+            };
         }
         let mut out = Snapshot {
             pattern: Some(pattern.to_owned()),
             taken: self.taken,
+            taken_unix_secs: self.taken_unix_secs,
             ..Snapshot::new(self.enabled, Vec::new(), Vec::new())
         };
         let parsed = match Pattern::parse(pattern) {
@@ -728,6 +740,7 @@ impl Snapshot {
             error: self.error.clone(),
             selection: None,
             taken: self.taken,
+            taken_unix_secs: self.taken_unix_secs,
         };
         if !crate::ENABLED {
             return BySite { header, live: 0, groups: Vec::new() };

@@ -117,6 +117,12 @@ impl Series {
         &self.points
     }
 
+    /// The live count of the series' first sample (kept when it merges
+    /// into an older bucket): where [`Timeline::growth`] counts from.
+    pub fn first_live(&self) -> usize {
+        self.first_live
+    }
+
     pub(crate) fn name_arc(&self) -> &Arc<str> {
         &self.name
     }
@@ -386,5 +392,37 @@ impl fmt::Display for Timeline {
             )?;
         }
         Ok(())
+    }
+}
+
+/// Timelines read back from JSON (`json_read.rs`).
+#[cfg(feature = "serde")]
+impl Timeline {
+    /// A timeline of the given series, each `(name, first_live, points)`.
+    /// Every point counts as level 0: samples recorded later merge the
+    /// oldest points first, as they would have.
+    pub(crate) fn restore(
+        series: Vec<(Arc<str>, usize, Vec<Point>)>,
+        first: Option<Duration>,
+        last: Duration,
+        samples: u64,
+        started: Option<SystemTime>,
+    ) -> Timeline {
+        let mut timeline = Timeline { first, last, samples, started, ..Timeline::default() };
+        for (name, first_live, points) in series {
+            let mut levels = [0; LEVELS];
+            levels[0] = u32::try_from(points.len()).unwrap_or(u32::MAX);
+            timeline.index.insert(name.clone(), timeline.series.len());
+            timeline.series.push(Series { name, points, levels, last_sample: 0, first_live });
+        }
+        timeline
+    }
+}
+
+#[cfg(feature = "serde")]
+impl Point {
+    /// A point as read back from JSON.
+    pub(crate) fn restore(at: u64, live: usize, min: usize, max: usize, total: u64) -> Point {
+        Point { at, live, min, max, total }
     }
 }
