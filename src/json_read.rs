@@ -490,6 +490,9 @@ mod tests {
             // Wall clocks: the same number again.
             let wall = Duration::from_nanos(1_700_000_000_000_000_000 + x % 100_000_000_000_000_000).as_secs_f64();
             assert_eq!(duration(wall).map(|d| d.as_secs_f64()), Some(wall));
+            // And serde_json reads back the number it wrote (`float_roundtrip`).
+            let parsed: Value = serde_json::from_str(&serde_json::to_string(&wall).unwrap()).unwrap();
+            assert_eq!(parsed.as_f64(), Some(wall));
         }
         assert_eq!(duration(-1.0), None);
         assert_eq!(duration(f64::NAN), None);
