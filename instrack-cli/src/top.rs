@@ -101,6 +101,8 @@ fn fetch(agent: &ureq::Agent, base: &str) -> Result<Data, Failure> {
 struct Row<'a> {
     name: &'a str,
     live: usize,
+    /// The live count of the type's first sample.
+    first: usize,
     growth: i64,
     held: Option<u64>,
     points: &'a [Point],
@@ -119,6 +121,7 @@ fn frame(base: &str, data: &Data, width: usize) -> Vec<String> {
         rows.push(Row {
             name: s.type_name(),
             live: last.live(),
+            first: s.first_live(),
             growth: last.live() as i64 - s.first_live() as i64,
             held: None,
             points: s.points(),
@@ -128,11 +131,14 @@ fn frame(base: &str, data: &Data, width: usize) -> Vec<String> {
     // The snapshot is the fresher reading: its live counts and held bytes win.
     for t in data.snapshot.types() {
         let i = *index.entry(t.name()).or_insert_with(|| {
-            rows.push(Row { name: t.name(), live: 0, growth: 0, held: None, points: &[], per_minute: None });
+            let live = t.counts().live;
+            rows.push(Row { name: t.name(), live, first: live, growth: 0, held: None, points: &[], per_minute: None });
             rows.len() - 1
         });
-        rows[i].live = t.counts().live;
-        rows[i].held = t.estimated_bytes();
+        let row = &mut rows[i];
+        row.live = t.counts().live;
+        row.growth = row.live as i64 - row.first as i64;
+        row.held = t.estimated_bytes();
     }
     rows.sort_by(|a, b| b.growth.cmp(&a.growth).then(b.live.cmp(&a.live)).then(a.name.cmp(b.name)));
 
