@@ -131,7 +131,11 @@ fn a_timeline_read_back_writes_the_same_json() {
     assert_eq!(instrack::to_json(&Timeline::from_json(&text).unwrap()), text);
     let (read, taken) = (Timeline::from_json(&text).unwrap().started(), timeline.started());
     let gap = |a: std::time::SystemTime, b| a.duration_since(b).or_else(|_| b.duration_since(a)).unwrap();
-    assert!(read.zip(taken).is_some_and(|(a, b)| gap(a, b) < Duration::from_micros(1)) || !instrack::ENABLED);
+    // (The sampler thread may not have started yet on a busy machine: then neither has a start.)
+    assert_eq!(read.is_some(), taken.is_some());
+    if let (Some(read), Some(taken)) = (read, taken) {
+        assert!(gap(read, taken) < Duration::from_micros(1), "{read:?} {taken:?}");
+    }
 }
 
 fn error(text: &str) -> JsonError {
