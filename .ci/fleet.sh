@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
-# CI for issue 19, beyond one process: the `metrics` feature, JSON files read
-# back (`serde`), and the `instrack` command (`instrack-cli/`). Self-contained;
-# runs from the repository root of a fresh clone.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export CARGO_TERM_COLOR=never
-step() { printf '\n==> %s\n' "$*"; }
+# Beyond one process (issue 19): the `metrics` feature, JSON files read back
+# (`serde`), and the `instrack` command (`instrack-cli/`, a workspace member
+# that the other scripts, run at the root, do not build).
+source "$(dirname "$0")/lib.sh"
 
 # The library's default build must compile none of the new dependencies:
 # `metrics` is optional, and the command's (clap, ureq, crossterm) belong to
@@ -15,7 +12,8 @@ step "cargo tree: the library's default dependencies gain nothing"
 tree=$(cargo tree -e normal --prefix none)
 for dep in metrics metrics-exporter-prometheus metrics-util clap ureq crossterm ratatui; do
   if grep -qE "^$dep v" <<<"$tree"; then
-    echo "the library's default build depends on $dep:"; echo "$tree"; exit 1
+    printf '%s\n' "$tree"
+    fail "the library's default build depends on $dep"
   fi
 done
 echo "none of metrics, clap, ureq, crossterm in: $(tr '\n' ' ' <<<"$tree" | cut -c1-200)…"
@@ -25,13 +23,16 @@ cargo test --features metrics --test published_metrics
 cargo test --features metrics --lib metrics_out
 # Compiled out, nothing is published: the same test checks that.
 cargo test --release --features metrics --test published_metrics
+
 # The example serves /metrics on loopback; three scrapes, then it exits.
+step "metrics: examples/prometheus serves /metrics"
 cargo build -q --example prometheus --features metrics
 log=$(mktemp)
 target/debug/examples/prometheus 127.0.0.1:0 3 >"$log" &
 example=$!
 for _ in $(seq 50); do grep -q serving "$log" && break; sleep 0.1; done
 addr=$(sed -n 's#serving http://\(.*\)/metrics#\1#p' "$log")
+[ -n "$addr" ] || { cat "$log"; kill "$example" 2>/dev/null || true; fail "examples/prometheus did not say where it serves"; }
 sleep 1 # a few samples
 # A plain GET through bash's /dev/tcp: no HTTP client to install.
 scrape() {
@@ -43,15 +44,18 @@ scrape() {
 metrics_text=""
 for _ in 1 2 3; do metrics_text=$(scrape); done
 wait "$example"
-grep -E '^instrack_live_instances\{type="prometheus::Session"\} [0-9]+' <<<"$metrics_text"
-grep -E '^instrack_live_instances\{type="other"\} 0' <<<"$metrics_text"
 rm -f "$log"
+grep -qE '^instrack_live_instances\{type="prometheus::Session"\} [0-9]+' <<<"$metrics_text" ||
+  { printf '%s\n' "$metrics_text"; fail "/metrics has no live count of prometheus::Session"; }
+assert_contains "$metrics_text" 'instrack_live_instances{type="other"} 0' "/metrics has no empty other row"
 
 step "serde: files read back (debug, then compiled out)"
 cargo test --features serde,html --test it json
 cargo test --features serde --lib json_read
 cargo test --release --features serde --test it json
 
+# The command is linted and tested here: `cargo clippy` and `cargo test` at
+# the root build the default member (the library) alone.
 step "instrack-cli: clippy and tests (files it did not write, a live endpoint)"
 cargo clippy -p instrack-cli --all-targets -- -D warnings
 cargo test -p instrack-cli

@@ -7,18 +7,20 @@
 //! diff prints it (or a program formats it).
 //!
 //! Backtraces live in a side table keyed by instance id, so instances made
-//! without one cost nothing more: a `Tracked` token removes its entry when it
-//! drops (one load of a flag while no backtrace was ever captured); entries
+//! without one cost nothing more: a `Tracked` token's entry is removed when
+//! it drops, through a hook this table installs in the registry with its
+//! first token backtrace (until then a drop pays one load); entries
 //! of shared values hold a weak reference and are pruned when the table has
 //! doubled.
 
+use crate::lock::lock;
 use std::any::Any;
 use std::backtrace::Backtrace;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Turns the capture of a creation backtrace per tracked instance on or off
 /// for the calling thread, whatever `INSTRACK_BACKTRACE` says. Reports then
@@ -66,18 +68,20 @@ static FROM_ENV: AtomicU8 = AtomicU8::new(UNSET);
 static GLOBAL: AtomicU8 = AtomicU8::new(UNSET);
 const MAYBE: u8 = 3;
 
-/// Set once any backtrace was captured: until then a drop skips the table.
+/// Set once any backtrace was captured: until then a lookup skips the table.
 static ANY: AtomicBool = AtomicBool::new(false);
 
-/// Whether an instance made now on this thread gets a backtrace.
+/// Whether an instance made now on this thread gets a backtrace: the exact
+/// answer, after [`may_capture`]'s one load.
 #[inline(always)]
-pub(crate) fn capturing() -> bool {
-    GLOBAL.load(Relaxed) != OFF && capturing_here()
+pub(crate) fn captures_here() -> bool {
+    GLOBAL.load(Relaxed) != OFF && thread_or_env_captures()
 }
 
+/// What this thread's switch says, else what `INSTRACK_BACKTRACE` says.
 #[cold]
 #[inline(never)]
-fn capturing_here() -> bool {
+fn thread_or_env_captures() -> bool {
     let here = THREAD.try_with(Cell::get).unwrap_or(UNSET);
     match here {
         ON => true,
@@ -122,7 +126,7 @@ struct Table {
 static TABLE: Mutex<Option<Table>> = Mutex::new(None);
 
 fn table() -> MutexGuard<'static, Option<Table>> {
-    TABLE.lock().unwrap_or_else(PoisonError::into_inner)
+    lock(&TABLE)
 }
 
 fn insert(id: u64, alive: Alive) {
@@ -140,10 +144,11 @@ fn insert(id: u64, alive: Alive) {
     t.traces.insert(id, (trace, alive));
 }
 
-/// Whether a new token instance may need a backtrace: compiled out, a
+/// Whether any thread may be capturing, so that a new instance may need a
+/// backtrace ([`captures_here`] says whether it does): compiled out, a
 /// constant `false`; while capture is off everywhere, one load.
 #[inline(always)]
-pub(crate) fn maybe() -> bool {
+pub(crate) fn may_capture() -> bool {
     crate::ENABLED && GLOBAL.load(Relaxed) != OFF
 }
 
@@ -151,7 +156,9 @@ pub(crate) fn maybe() -> bool {
 #[cold]
 #[inline(never)]
 pub(crate) fn for_token(id: Option<u64>) {
-    if let (true, Some(id)) = (capturing_here(), id) {
+    if let (true, Some(id)) = (thread_or_env_captures(), id) {
+        // From now on the registry tells the table of each token's drop.
+        crate::imp::on_token_drop(forget);
         insert(id, Alive::Token);
     }
 }
@@ -159,7 +166,7 @@ pub(crate) fn for_token(id: Option<u64>) {
 /// Records a backtrace for the shared instance `id`, if this thread captures.
 pub(crate) fn for_arc<T: Send + Sync + 'static>(id: Option<u64>, value: &Arc<T>) {
     if let Some(id) = id {
-        if crate::ENABLED && capturing() {
+        if crate::ENABLED && captures_here() {
             let weak = Arc::downgrade(value) as std::sync::Weak<dyn Any + Send + Sync>;
             insert(id, Alive::Shared(weak));
         }
@@ -169,7 +176,7 @@ pub(crate) fn for_arc<T: Send + Sync + 'static>(id: Option<u64>, value: &Arc<T>)
 /// Records a backtrace for the `Rc` instance `id`, if this thread captures.
 pub(crate) fn for_rc<T: 'static>(id: Option<u64>, value: &std::rc::Rc<T>) {
     if let Some(id) = id {
-        if crate::ENABLED && capturing() {
+        if crate::ENABLED && captures_here() {
             let trace = Arc::new(Backtrace::force_capture());
             let weak = std::rc::Rc::downgrade(value) as std::rc::Weak<dyn Any>;
             ANY.store(true, Relaxed);
@@ -186,18 +193,11 @@ pub(crate) fn for_rc<T: 'static>(id: Option<u64>, value: &std::rc::Rc<T>) {
     }
 }
 
-/// Forgets the backtrace of a token instance that drops.
-#[inline(always)]
-#[allow(dead_code)] // called by the registry, which may be compiled out
-pub(crate) fn forget(id: u64) {
-    if ANY.load(Relaxed) {
-        forget_slow(id);
-    }
-}
-
+/// Forgets the backtrace of a token instance that drops: the hook installed
+/// in the registry (`imp::on_token_drop`) with the first token backtrace.
 #[cold]
 #[inline(never)]
-fn forget_slow(id: u64) {
+fn forget(id: u64) {
     if let Some(t) = table().as_mut() {
         t.traces.remove(&id);
     }

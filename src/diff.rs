@@ -1,7 +1,8 @@
 //! Comparing two snapshots: what was made, what was dropped, what is new.
 
 use crate::pattern::short_generics;
-use crate::snapshot::{Age, Instance, SiteGroup, Snapshot};
+use crate::snapshot::{Instance, SiteGroup, Snapshot};
+use crate::text::{plural, Age};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::time::Duration;
@@ -99,12 +100,12 @@ impl Snapshot {
     /// assert_eq!(diff.new_instances().count(), 3);
     /// ```
     pub fn diff(&self, earlier: &Snapshot) -> Diff {
-        let swapped = earlier.taken > self.taken;
+        let swapped = earlier.taken.at > self.taken.at;
         if !crate::ENABLED {
             let (newer, older) = if swapped { (earlier, self) } else { (self, earlier) };
             return Diff {
                 enabled: false,
-                interval: newer.taken.saturating_duration_since(older.taken),
+                interval: newer.taken.at.saturating_duration_since(older.taken.at),
                 types: Vec::new(),
                 new_instances: Vec::new(),
                 swapped,
@@ -123,13 +124,13 @@ impl Snapshot {
     /// `self` newer than `earlier`; only the types `selection` selects.
     fn compare_with(&self, earlier: &Snapshot, selection: &Snapshot) -> Diff {
         let error = selection.error.clone();
-        let then: BTreeMap<u32, _> = earlier.types.iter().map(|t| (t.key, t.counts)).collect();
+        let then: BTreeMap<u32, _> = earlier.types.iter().map(|t| (t.index, t.counts)).collect();
         let mut types: Vec<TypeDiff> = self
             .types
             .iter()
             .filter(|t| selection.selects(t.name))
             .filter_map(|t| {
-                let before = then.get(&t.key).copied().unwrap_or_default();
+                let before = then.get(&t.index).copied().unwrap_or_default();
                 let created = t.counts.total.saturating_sub(before.total);
                 let net = t.counts.live as i64 - before.live as i64;
                 let dropped = (created as i64 - net).max(0) as u64;
@@ -148,7 +149,7 @@ impl Snapshot {
             self.instances.iter().filter(|i| !old.contains(&i.id) && selection.selects(i.type_name)).cloned().collect();
         Diff {
             enabled: self.enabled,
-            interval: self.taken.saturating_duration_since(earlier.taken),
+            interval: self.taken.at.saturating_duration_since(earlier.taken.at),
             types,
             new_instances,
             swapped: false,
@@ -193,7 +194,7 @@ impl Diff {
 impl fmt::Display for Diff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !crate::ENABLED || !self.enabled {
-            return writeln!(f, "{}", crate::snapshot::COMPILED_OUT);
+            return writeln!(f, "instrack: {}", crate::text::COMPILED_OUT_EXPLAINED);
         }
         if let Some(error) = &self.error {
             return writeln!(f, "instrack: {error}");
@@ -210,9 +211,9 @@ impl fmt::Display for Diff {
             f,
             "instrack: {} type{} changed in {}; {n} new instance{} still alive",
             self.types.len(),
-            if self.types.len() == 1 { "" } else { "s" },
+            plural(self.types.len()),
             Age(self.interval),
-            if n == 1 { "" } else { "s" },
+            plural(n),
         )?;
         if self.types.is_empty() {
             return Ok(());

@@ -1,7 +1,7 @@
 //! JSON (feature `serde`): `Serialize` for every query result.
 //! Only public accessors are read here, but for a snapshot's pattern and the
 //! wall clock a snapshot read from a file keeps (see [`SCHEMA_VERSION`] for
-//! the schema; `json_read.rs` reads it back).
+//! the schema; `json_read/` reads it back).
 
 use crate::{
     Counts, Cycle, Diff, Growth, GrowthEntry, Instance, Point, RefNode, Retention, Series, Snapshot, Suspect, Timeline,
@@ -174,7 +174,7 @@ impl Fields for Snapshot {
         // The wall clock of the origin: the one read from a file, else now
         // less how long ago it was taken.
         let estimate = || SystemTime::now().checked_sub(self.taken().elapsed()).and_then(unix_secs);
-        map.serialize_entry("taken_unix_secs", &self.taken_unix_secs.or_else(estimate))?;
+        map.serialize_entry("taken_unix_secs", &self.taken.unix_secs.or_else(estimate))?;
         map.serialize_entry("types", &nested(self.types()))?;
         map.serialize_entry("instances", &nested(self.instances()))?;
         map.serialize_entry("unmatched", self.unmatched())?;

@@ -3,6 +3,7 @@
 
 use crate::imp;
 use crate::snapshot::Instance;
+use crate::text::plural;
 use std::fmt::{self, Write as _};
 use std::panic::Location;
 use std::rc;
@@ -143,7 +144,7 @@ impl fmt::Display for Survivors<'_> {
         writeln!(
             f,
             "instrack: {n} tracked instance{} made here {} still alive:",
-            if n == 1 { "" } else { "s" },
+            plural(n),
             if n == 1 { "is" } else { "are" }
         )?;
         for i in self.0 {
@@ -181,7 +182,7 @@ impl fmt::Display for Survivors<'_> {
 /// watch.assert_dropped();
 /// ```
 #[track_caller]
-pub fn expect_dropped<P: Watch>(value: &P) -> DropExpectation<P::Weak> {
+pub fn expect_dropped<P: Downgrade>(value: &P) -> DropExpectation<P::Weak> {
     DropExpectation { weak: value.__downgrade(), type_name: P::__type_name(), watched_at: Location::caller() }
 }
 
@@ -228,7 +229,7 @@ impl<W: WeakCount> DropExpectation<W> {
                 "instrack: expected the `{}` watched at {} to be dropped, but {n} strong reference{} to it remain{}",
                 self.type_name,
                 self.watched_at,
-                if n == 1 { "" } else { "s" },
+                plural(n),
                 if n == 1 { "s" } else { "" },
             );
             panic!("{message}");
@@ -236,18 +237,20 @@ impl<W: WeakCount> DropExpectation<W> {
     }
 }
 
-/// Values [`expect_dropped`] can watch: `Arc<T>` and `Rc<T>`. Sealed.
+/// What [`expect_dropped`] accepts: a strong pointer, `Arc<T>` or `Rc<T>`,
+/// that it downgrades to the weak reference its [`DropExpectation`] keeps.
+/// Sealed.
 ///
 /// # Examples
 /// ```
-/// fn watch_it<P: instrack::Watch>(value: &P) -> instrack::DropExpectation<P::Weak> {
+/// fn watch_it<P: instrack::Downgrade>(value: &P) -> instrack::DropExpectation<P::Weak> {
 ///     instrack::expect_dropped(value)
 /// }
 /// let shared = std::sync::Arc::new(5);
 /// assert!(!watch_it(&shared).is_dropped());
 /// ```
-pub trait Watch: sealed::Sealed {
-    /// The weak reference kept by the watch.
+pub trait Downgrade: sealed::Sealed {
+    /// The weak reference kept by the [`DropExpectation`].
     type Weak: WeakCount;
     #[doc(hidden)]
     fn __downgrade(&self) -> Self::Weak;
@@ -274,46 +277,35 @@ pub trait WeakCount: sealed::Sealed {
 
 mod sealed {
     pub trait Sealed {}
-    impl<T: ?Sized> Sealed for std::sync::Arc<T> {}
-    impl<T: ?Sized> Sealed for std::rc::Rc<T> {}
-    impl<T: ?Sized> Sealed for std::sync::Weak<T> {}
-    impl<T: ?Sized> Sealed for std::rc::Weak<T> {}
 }
 
-impl<T: ?Sized> Watch for sync::Arc<T> {
-    type Weak = sync::Weak<T>;
-    fn __downgrade(&self) -> sync::Weak<T> {
-        sync::Arc::downgrade(self)
-    }
-    fn __type_name() -> &'static str {
-        std::any::type_name::<T>()
-    }
+/// The impls for one of `std::sync` and `std::rc`, whose strong pointer
+/// (`Arc`, `Rc`) and `Weak` have the same methods: one definition for both.
+macro_rules! downgrade_impls {
+    ($module:ident :: $strong:ident) => {
+        impl<T: ?Sized> sealed::Sealed for $module::$strong<T> {}
+        impl<T: ?Sized> sealed::Sealed for $module::Weak<T> {}
+
+        impl<T: ?Sized> Downgrade for $module::$strong<T> {
+            type Weak = $module::Weak<T>;
+            fn __downgrade(&self) -> $module::Weak<T> {
+                $module::$strong::downgrade(self)
+            }
+            fn __type_name() -> &'static str {
+                std::any::type_name::<T>()
+            }
+        }
+
+        impl<T: ?Sized> WeakCount for $module::Weak<T> {
+            fn __strong_count(&self) -> usize {
+                self.strong_count()
+            }
+            fn __addr(&self) -> usize {
+                self.as_ptr() as *const () as usize
+            }
+        }
+    };
 }
 
-impl<T: ?Sized> Watch for rc::Rc<T> {
-    type Weak = rc::Weak<T>;
-    fn __downgrade(&self) -> rc::Weak<T> {
-        rc::Rc::downgrade(self)
-    }
-    fn __type_name() -> &'static str {
-        std::any::type_name::<T>()
-    }
-}
-
-impl<T: ?Sized> WeakCount for sync::Weak<T> {
-    fn __strong_count(&self) -> usize {
-        self.strong_count()
-    }
-    fn __addr(&self) -> usize {
-        self.as_ptr() as *const () as usize
-    }
-}
-
-impl<T: ?Sized> WeakCount for rc::Weak<T> {
-    fn __strong_count(&self) -> usize {
-        self.strong_count()
-    }
-    fn __addr(&self) -> usize {
-        self.as_ptr() as *const () as usize
-    }
-}
+downgrade_impls!(sync::Arc);
+downgrade_impls!(rc::Rc);

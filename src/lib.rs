@@ -179,8 +179,9 @@
 //!
 //! How it is checked: each protocol (the slot's seqlock, the spinlock, the
 //! counter cells summed in passes, an instance dropped on another thread
-//! than its creator) has a [loom](https://docs.rs/loom) model beside it that
-//! explores its interleavings under the C11 memory model
+//! than its creator, the push-only list of cells, the weak lists, the ledger
+//! of temporary references) has a [loom](https://docs.rs/loom) model beside
+//! it that explores its interleavings under the C11 memory model
 //! (`RUSTFLAGS="--cfg loom" cargo test --release --lib`); the concurrency
 //! tests run under AddressSanitizer and valgrind memcheck in CI; stress tests
 //! check exact final counts with many threads. Globals that outlive one loom
@@ -195,6 +196,9 @@
 //! text is formatted, and temporary strong references are dropped (which may
 //! run a `Drop`), after every lock is released.
 #![deny(missing_docs, unsafe_code)]
+// docs.rs (`--cfg docsrs`, nightly): each feature-gated item says which
+// feature it needs. Nightly's `doc_cfg` infers that from the item's `cfg`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 mod backtraces;
@@ -209,12 +213,14 @@ mod json;
 #[cfg(feature = "serde")]
 mod json_read;
 mod leaks;
+mod lock;
 #[cfg(feature = "metrics")]
 mod metrics_out;
 mod pattern;
 mod shared;
 mod site;
 mod snapshot;
+mod text;
 mod trace;
 mod tracked;
 mod watch;
@@ -230,10 +236,6 @@ cfg_if::cfg_if! {
     }
 }
 
-use std::io;
-use std::rc::Rc;
-use std::sync::Arc;
-
 pub use backtraces::{capture_backtraces, ShortBacktrace};
 pub use cycles::{find_cycles, graph_dot, why_alive, Cycle, RefNode, Retention};
 pub use diff::{Diff, TypeDiff};
@@ -243,10 +245,11 @@ pub use http::{serve, Server, ServerBuilder, MAX_REQUEST_HEAD};
 pub use json::{to_json, SCHEMA_VERSION};
 #[cfg(feature = "serde")]
 pub use json_read::JsonError;
-pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, DropExpectation, Watch, WeakCount};
+pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, Downgrade, DropExpectation, WeakCount};
 #[cfg(feature = "metrics")]
 pub use metrics_out::{metrics_top_types, set_metrics_top_types, DEFAULT_METRICS_TOP_TYPES};
-pub use snapshot::{BySite, Counts, Instance, SiteGroup, Snapshot, TypeCounts};
+pub use shared::{live, live_rc};
+pub use snapshot::{counts, report, report_to, snapshot, BySite, Counts, Instance, SiteGroup, Snapshot, TypeCounts};
 pub use trace::{Edges, Trace, TracedFn};
 pub use tracked::Tracked;
 pub use watch::{growth, report_at_exit, ExitReport, Growth, GrowthEntry, Point, Sampler, Series, Suspect, Timeline};
@@ -360,162 +363,6 @@ macro_rules! track {
         let __instrack_debug = (&$crate::__private::Probe(__instrack_value)).__instrack_debug();
         $crate::__private::Shared::__register(__instrack_value, &__INSTRACK_SITE, __instrack_trace, __instrack_debug)
     }};
-}
-
-/// The counts of type `T`: live, ever created, and the peak of live.
-///
-/// A type never constructed has zero counts (and asking does not register it).
-/// Zero when tracking is compiled out.
-///
-/// # Locking behaviour
-/// Takes a read lock on one shard of the type map; never blocks construction
-/// or drop.
-///
-/// # Examples
-/// ```
-/// struct Never { _t: instrack::Tracked<Self> }
-/// assert_eq!(instrack::counts::<Never>(), instrack::Counts::default());
-/// ```
-pub fn counts<T: ?Sized + 'static>() -> Counts {
-    imp::counts(std::any::TypeId::of::<T>())
-}
-
-/// The live `Arc<T>` instances registered with `track!(&arc)`, oldest first.
-///
-/// The returned `Arc`s are strong references: the instances stay alive at
-/// least until you drop them. Empty when tracking is compiled out.
-///
-/// # Examples
-/// ```
-/// use std::sync::Arc;
-///
-/// #[derive(Debug)]
-/// struct Config { name: &'static str }
-///
-/// let a = Arc::new(Config { name: "a" });
-/// instrack::track!(&a);
-/// let b = Arc::new(Config { name: "b" });
-/// instrack::track!(&b);
-/// drop(b);
-/// # if !instrack::ENABLED { return; }
-/// let live = instrack::live::<Config>();
-/// assert_eq!(live.len(), 1);
-/// assert!(Arc::ptr_eq(&live[0], &a));
-/// ```
-pub fn live<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
-    imp::live_arcs()
-}
-
-/// The live `Rc<T>` instances that this thread registered with
-/// `track!(&rc)`, oldest first. Other threads' `Rc`s are not visible: an
-/// `Rc` cannot be touched outside its thread. Empty when tracking is compiled out.
-///
-/// # Examples
-/// ```
-/// use std::rc::Rc;
-///
-/// #[derive(Debug)]
-/// struct Node { name: &'static str }
-///
-/// let a = Rc::new(Node { name: "a" });
-/// instrack::track!(&a);
-/// let live = instrack::live_rc::<Node>();
-/// if instrack::ENABLED {
-///     assert_eq!(live.len(), 1);
-///     assert_eq!(live[0].name, "a");
-/// }
-/// let on_another_thread = std::thread::spawn(|| instrack::live_rc::<Node>().len()).join().unwrap();
-/// assert_eq!(on_another_thread, 0);
-/// ```
-pub fn live_rc<T: 'static>() -> Vec<Rc<T>> {
-    imp::live_rcs()
-}
-
-/// Every live tracked instance and the counts of every tracked type, taken now.
-///
-/// Narrow it with [`Snapshot::narrow`]; print it with `{}` for the report text.
-/// Empty when tracking is compiled out.
-///
-/// # Locking behaviour
-/// Holds internal locks only to copy lists of pointers; reads the instance
-/// records without stopping other threads, so each count and each record is
-/// exact for some moment during the call. Formats no value: see
-/// [`Instance::debug`].
-///
-/// # Examples
-/// ```
-/// #[derive(Debug)]
-/// struct Tab { _t: instrack::Tracked<Self> }
-///
-/// let _tabs = [Tab { _t: instrack::track!() }, Tab { _t: instrack::track!() }];
-/// let snap = instrack::snapshot();
-/// let tabs = snap.types().find(|t| t.name().ends_with("::Tab"));
-/// if instrack::ENABLED {
-///     assert_eq!(tabs.unwrap().counts().live, 2);
-///     assert_eq!(snap.narrow("Tab").instances().count(), 2);
-/// } else {
-///     assert!(tabs.is_none());
-/// }
-/// ```
-pub fn snapshot() -> Snapshot {
-    if !ENABLED {
-        return Snapshot::empty();
-    }
-    imp::snapshot(None, None)
-}
-
-/// Prints the live instances of the types `pattern` selects, to stderr.
-///
-/// `pattern` is `*` for every tracked type, or type names separated by
-/// whitespace. A name selects a type when it equals the type's path or a
-/// trailing part of it, with or without generic arguments (`Conn`,
-/// `net::Conn`, `my_app::net::Conn`, `Conn<u8>`); paths inside generic
-/// arguments are optional (`Gen<Vec<u8>>` or `Gen<alloc::vec::Vec<u8>>`), and
-/// reports show names that way, as written in source. `*` inside a name
-/// matches any run of characters (`my_app::net::*`). Names that select no
-/// tracked type are listed as such; an empty pattern selects nothing and the
-/// report says what to write (as [`Snapshot::narrow`], [`Snapshot::counts`]
-/// and [`graph_dot`] do).
-///
-/// Types are listed with the most live instances first; each lists its live
-/// instances, oldest first, up to 20, then "… and N more".
-///
-/// # Examples
-/// ```
-/// instrack::report("*");
-/// ```
-pub fn report(pattern: &str) {
-    // A debugging aid must not take the program down because stderr is closed.
-    let _ = report_to(&mut io::stderr().lock(), pattern);
-}
-
-/// Writes the report that [`report`] prints to `out`.
-///
-/// # Errors
-/// Only those of `out`.
-///
-/// # Examples
-/// ```
-/// struct Ghost { _t: instrack::Tracked<Self> }
-/// let _g = Ghost { _t: instrack::track!() };
-///
-/// let mut out = Vec::new();
-/// instrack::report_to(&mut out, "Ghost Phantom").unwrap();
-/// let text = String::from_utf8(out).unwrap();
-/// # if !instrack::ENABLED { return; }
-/// assert!(text.contains("Ghost: 1 live, 1 total, 1 peak"));
-/// assert!(text.contains("no tracked type matches \"Phantom\""));
-/// ```
-pub fn report_to<W: io::Write>(out: &mut W, pattern: &str) -> io::Result<()> {
-    if !ENABLED {
-        return writeln!(out, "{}", snapshot::COMPILED_OUT);
-    }
-    // Only the selected types are read, so only their `Debug` code runs.
-    let read = match pattern::Pattern::parse(pattern) {
-        Ok(selected) => imp::snapshot(None, Some(&selected)),
-        Err(_) => Snapshot::new(ENABLED, Vec::new(), Vec::new()), // narrow() says what is wrong
-    };
-    write!(out, "{}", read.into_narrowed(pattern))
 }
 
 /// Macro plumbing. **Not part of the public API**: may change in any release.

@@ -182,7 +182,7 @@ mod tests {
         for round in 0..200u64 {
             let start = Instant::now();
             let counts = crate::imp::all_counts();
-            timeline.record(timeline.span() + Duration::from_millis(round), crate::watch::readings(&counts));
+            timeline.record_readings(timeline.span() + Duration::from_millis(round), crate::watch::readings(&counts));
             let suspects = timeline.suspects();
             let read = start.elapsed();
             let start = Instant::now();

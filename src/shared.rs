@@ -1,4 +1,5 @@
-//! `track!(&value)` for values shared through `Arc` or `Rc`.
+//! `track!(&value)` for values shared through `Arc` or `Rc`, and [`live`]
+//! and [`live_rc`], which hand the live ones back.
 
 use crate::imp;
 use crate::site::Site;
@@ -138,4 +139,55 @@ impl<P> ViaNoTrace for &Probe<'_, P> {
     fn __instrack_trace(&self) -> Option<TraceFn> {
         None
     }
+}
+
+/// The live `Arc<T>` instances registered with `track!(&arc)`, oldest first.
+///
+/// The returned `Arc`s are strong references: the instances stay alive at
+/// least until you drop them. Empty when tracking is compiled out.
+///
+/// # Examples
+/// ```
+/// use std::sync::Arc;
+///
+/// #[derive(Debug)]
+/// struct Config { name: &'static str }
+///
+/// let a = Arc::new(Config { name: "a" });
+/// instrack::track!(&a);
+/// let b = Arc::new(Config { name: "b" });
+/// instrack::track!(&b);
+/// drop(b);
+/// # if !instrack::ENABLED { return; }
+/// let live = instrack::live::<Config>();
+/// assert_eq!(live.len(), 1);
+/// assert!(Arc::ptr_eq(&live[0], &a));
+/// ```
+pub fn live<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
+    imp::live_arcs()
+}
+
+/// The live `Rc<T>` instances that this thread registered with
+/// `track!(&rc)`, oldest first. Other threads' `Rc`s are not visible: an
+/// `Rc` cannot be touched outside its thread. Empty when tracking is compiled out.
+///
+/// # Examples
+/// ```
+/// use std::rc::Rc;
+///
+/// #[derive(Debug)]
+/// struct Node { name: &'static str }
+///
+/// let a = Rc::new(Node { name: "a" });
+/// instrack::track!(&a);
+/// let live = instrack::live_rc::<Node>();
+/// if instrack::ENABLED {
+///     assert_eq!(live.len(), 1);
+///     assert_eq!(live[0].name, "a");
+/// }
+/// let on_another_thread = std::thread::spawn(|| instrack::live_rc::<Node>().len()).join().unwrap();
+/// assert_eq!(on_another_thread, 0);
+/// ```
+pub fn live_rc<T: 'static>() -> Vec<Rc<T>> {
+    imp::live_rcs()
 }

@@ -2,8 +2,9 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::ops::Deref;
 use std::rc::{self, Rc};
-use std::sync::{self, Arc, Mutex, RwLock, TryLockError};
+use std::sync::{self, Arc, Mutex, RwLock, TryLockError, TryLockResult};
 
 /// Lists the `Arc` and `Rc` values a type holds strongly, so that
 /// [`find_cycles`](crate::find_cycles) can tell which instances are kept alive
@@ -187,11 +188,7 @@ impl<T: Trace + ?Sized> Trace for RefCell<T> {
 /// value as not traced.
 impl<T: Trace + ?Sized> Trace for Mutex<T> {
     fn trace(&self, edges: &mut Edges<'_>) {
-        match self.try_lock() {
-            Ok(v) => v.trace(edges),
-            Err(TryLockError::Poisoned(p)) => p.get_ref().trace(edges),
-            Err(TryLockError::WouldBlock) => edges.untraced("Mutex held"),
-        }
+        trace_locked(self.try_lock(), edges, "Mutex held");
     }
 }
 
@@ -199,11 +196,22 @@ impl<T: Trace + ?Sized> Trace for Mutex<T> {
 /// value as not traced.
 impl<T: Trace + ?Sized> Trace for RwLock<T> {
     fn trace(&self, edges: &mut Edges<'_>) {
-        match self.try_read() {
-            Ok(v) => v.trace(edges),
-            Err(TryLockError::Poisoned(p)) => p.get_ref().trace(edges),
-            Err(TryLockError::WouldBlock) => edges.untraced("RwLock write-locked"),
-        }
+        trace_locked(self.try_read(), edges, "RwLock write-locked");
+    }
+}
+
+/// Traces what a lock's `try_lock` or `try_read` gave: the value, also
+/// behind a poisoned lock (tracing only reads it); nothing while the lock is
+/// held, only the reason it could not be traced.
+fn trace_locked<T: Trace + ?Sized>(
+    locked: TryLockResult<impl Deref<Target = T>>,
+    edges: &mut Edges<'_>,
+    held: &'static str,
+) {
+    match locked {
+        Ok(v) => (*v).trace(edges),
+        Err(TryLockError::Poisoned(p)) => (**p.get_ref()).trace(edges),
+        Err(TryLockError::WouldBlock) => edges.untraced(held),
     }
 }
 

@@ -47,11 +47,7 @@ impl<T: ?Sized + 'static> Tracked<T> {
     /// finds its type without a map lookup.
     #[track_caller]
     pub fn new() -> Tracked<T> {
-        let token = Token::at::<T>(std::panic::Location::caller());
-        if crate::backtraces::maybe() {
-            crate::backtraces::for_token(token.id());
-        }
-        Tracked { token, _type: PhantomData }
+        Tracked::made(Token::new::<T>(std::panic::Location::caller()))
     }
 
     /// `track!()`. `#[track_caller]`, so that `Location::caller()` is the
@@ -60,15 +56,23 @@ impl<T: ?Sized + 'static> Tracked<T> {
     #[inline]
     #[track_caller]
     pub fn __at(site: &'static crate::__private::Site) -> Tracked<T> {
-        let token = Token::new::<T>(site, std::panic::Location::caller());
-        if crate::backtraces::maybe() {
-            crate::backtraces::for_token(token.id());
-        }
-        Tracked { token, _type: PhantomData }
+        Tracked::made(Token::at::<T>(site, std::panic::Location::caller()))
     }
 }
 
 impl<T: ?Sized> Tracked<T> {
+    /// Wraps the token of an instance just registered, and records its
+    /// creation backtrace if this thread captures them. (Its drop forgets
+    /// the backtrace through a hook the backtrace table installs in the
+    /// registry: see `backtraces.rs`.)
+    #[inline]
+    fn made(token: Token) -> Tracked<T> {
+        if crate::backtraces::may_capture() {
+            crate::backtraces::for_token(token.id());
+        }
+        Tracked { token, _type: PhantomData }
+    }
+
     /// The instance's id, as reports and snapshots show it; `None` when
     /// tracking is compiled out.
     pub fn id(&self) -> Option<u64> {
@@ -88,11 +92,7 @@ impl<T: ?Sized> Clone for Tracked<T> {
     /// Registers a new instance of `T`, with the original's creation site,
     /// marked as a clone of the original.
     fn clone(&self) -> Self {
-        let token = self.token.duplicate();
-        if crate::backtraces::maybe() {
-            crate::backtraces::for_token(token.id());
-        }
-        Tracked { token, _type: PhantomData }
+        Tracked::made(self.token.duplicate())
     }
 }
 

@@ -1,4 +1,5 @@
-//! Tracking compiled out: the same items as `on.rs`, with empty bodies.
+//! Tracking compiled out: the same items as `on/mod.rs` exports, with
+//! empty bodies.
 //! Nothing here has a `Drop` impl, so `Tracked<T>` is zero-sized and leaves
 //! `needs_drop` of the user's type unchanged.
 
@@ -8,7 +9,8 @@ pub(crate) const ENABLED: bool = false;
 use crate::pattern::Pattern;
 use crate::shared::{DebugFn, TraceFn};
 use crate::site::Site;
-use crate::snapshot::{Counts, Snapshot};
+use crate::snapshot::{Counts, Instance, Snapshot};
+use crate::trace::Edges;
 use std::any::TypeId;
 use std::panic::Location;
 use std::rc::Rc;
@@ -23,11 +25,11 @@ pub(crate) struct Token;
 #[allow(clippy::extra_unused_type_parameters)]
 impl Token {
     #[inline(always)]
-    pub(crate) fn new<T: ?Sized + 'static>(_site: &'static Site, _caller: &'static Location<'static>) -> Token {
+    pub(crate) fn new<T: ?Sized + 'static>(_caller: &'static Location<'static>) -> Token {
         Token
     }
     #[inline(always)]
-    pub(crate) fn at<T: ?Sized + 'static>(_caller: &'static Location<'static>) -> Token {
+    pub(crate) fn at<T: ?Sized + 'static>(_site: &'static Site, _caller: &'static Location<'static>) -> Token {
         Token
     }
     #[inline(always)]
@@ -39,6 +41,9 @@ impl Token {
         None
     }
 }
+
+/// No token registers, so none drops: the hook is never called.
+pub(crate) fn on_token_drop(_hook: fn(u64)) {}
 
 #[inline(always)]
 pub(crate) fn counts(_type: TypeId) -> Counts {
@@ -102,6 +107,28 @@ pub(crate) fn owners(_addr: usize, strong: &dyn Fn() -> usize) -> usize {
     strong()
 }
 
-pub(crate) fn collect_graph() -> Vec<crate::cycles::Held> {
+/// A live shared instance held for the reference-graph analysis: none
+/// exist when compiled out.
+pub(crate) enum Held {}
+
+impl Held {
+    pub(crate) fn instance(&self) -> &Instance {
+        match *self {}
+    }
+    pub(crate) fn addr(&self) -> usize {
+        match *self {}
+    }
+    pub(crate) fn strong(&self) -> usize {
+        match *self {}
+    }
+    pub(crate) fn trace(&self, _edges: &mut Edges<'_>) -> bool {
+        match *self {}
+    }
+    pub(crate) fn debug(&self) -> Option<String> {
+        match *self {}
+    }
+}
+
+pub(crate) fn collect_graph() -> Vec<Held> {
     Vec::new()
 }

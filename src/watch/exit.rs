@@ -1,5 +1,6 @@
 //! [`report_at_exit`]: a guard that reports when `main` ends.
 
+use super::growth::live_by_name;
 use super::{read_counts, Growth, Settings};
 use std::collections::HashMap;
 use std::fmt;
@@ -39,7 +40,7 @@ use std::time::Instant;
 pub fn report_at_exit(pattern: &str) -> ExitReport {
     ExitReport {
         settings: Settings::from_env(pattern),
-        baseline: read_counts().into_iter().map(|(name, live, _)| (name, live)).collect(),
+        baseline: live_by_name(&read_counts()),
         made: Instant::now(),
         armed: true,
     }
@@ -118,7 +119,7 @@ impl ExitReport {
             let growth = Growth::between(Some(&self.baseline), &read_counts());
             text.push_str(&format!(
                 "instrack: growth since report_at_exit, {} ago:\n{growth}",
-                crate::snapshot::Age(self.made.elapsed())
+                crate::text::Age(self.made.elapsed())
             ));
         }
         text
@@ -141,9 +142,7 @@ impl Drop for ExitReport {
             return;
         }
         if let Some(pattern) = &self.settings.pattern {
-            // A debugging aid must not take the program down because its
-            // output is closed or the file cannot be written.
-            let _ = self.settings.deliver(&self.text(pattern));
+            self.settings.deliver(&self.text(pattern));
         }
     }
 }

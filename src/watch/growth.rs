@@ -1,6 +1,10 @@
-//! [`growth`]: what grew since the previous call, as objgraph's `show_growth`.
+//! [`growth`]: what grew since the previous call, as objgraph's `show_growth`,
+//! and [`Timeline::growth`]: what grew over a timeline. Both, and the exit
+//! and signal reports, compute it with [`Growth::from_changes`].
 
-use super::{lock, read_counts, Reading};
+use super::{read_counts, Reading, Timeline};
+use crate::lock::lock;
+use crate::text::{plural, COMPILED_OUT};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -38,7 +42,7 @@ pub fn growth() -> Growth {
     let now = read_counts();
     let mut previous = lock(&PREVIOUS);
     let growth = Growth::between(previous.as_ref(), &now);
-    *previous = Some(now.iter().map(|&(name, live, _)| (name, live)).collect());
+    *previous = Some(live_by_name(&now));
     growth
 }
 
@@ -63,22 +67,54 @@ impl Growth {
         &self.entries
     }
 
-    pub(crate) fn from_entries(mut entries: Vec<GrowthEntry>) -> Growth {
+    /// The types whose live count rose, from `(name, live before, live now)`
+    /// for each type; largest growth first.
+    pub(crate) fn from_changes<N: Into<Arc<str>>>(counts: impl IntoIterator<Item = (N, usize, usize)>) -> Growth {
+        let mut entries: Vec<GrowthEntry> = counts
+            .into_iter()
+            .filter_map(|(name, was, live)| {
+                let change = live as i64 - was as i64;
+                (change > 0).then(|| GrowthEntry { name: name.into(), live, change })
+            })
+            .collect();
         entries.sort_by(|a, b| b.change.cmp(&a.change).then_with(|| a.name.cmp(&b.name)));
         Growth { entries }
     }
 
     /// The growth from `before` (live counts by name; `None` is all zeros) to `now`.
     pub(crate) fn between(before: Option<&HashMap<&'static str, usize>>, now: &[Reading]) -> Growth {
-        let entries = now
-            .iter()
-            .filter_map(|&(name, live, _)| {
-                let was = before.and_then(|b| b.get(name)).copied().unwrap_or(0);
-                let change = live as i64 - was as i64;
-                (change > 0).then(|| GrowthEntry::new(Arc::from(name), live, change))
-            })
-            .collect();
-        Growth::from_entries(entries)
+        Growth::from_changes(
+            now.iter().map(|r| (r.name, before.and_then(|b| b.get(r.name)).copied().unwrap_or(0), r.live)),
+        )
+    }
+}
+
+/// The live counts of `readings` by type name: a baseline for [`Growth::between`].
+pub(crate) fn live_by_name(readings: &[Reading]) -> HashMap<&'static str, usize> {
+    readings.iter().map(|r| (r.name, r.live)).collect()
+}
+
+impl Timeline {
+    /// Per type, the change in live count from its first sample to its last,
+    /// for the types that grew, largest first; unlike [`growth()`](crate::growth)
+    /// it touches no state.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// let mut timeline = instrack::Timeline::default();
+    /// timeline.record(Duration::ZERO, [("A", 5, 5), ("B", 5, 5)]);
+    /// timeline.record(Duration::from_secs(1), [("A", 9, 9), ("B", 2, 5)]);
+    /// let g = timeline.growth();
+    /// assert_eq!(g.entries().len(), 1); // B shrank
+    /// assert_eq!((g.entries()[0].type_name(), g.entries()[0].live(), g.entries()[0].change()), ("A", 9, 4));
+    /// ```
+    pub fn growth(&self) -> Growth {
+        Growth::from_changes(
+            self.series()
+                .iter()
+                .filter_map(|s| Some((s.name_arc().clone(), s.first_live(), s.points().last()?.live()))),
+        )
     }
 }
 
@@ -86,12 +122,12 @@ impl fmt::Display for Growth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.entries.is_empty() {
             if !crate::ENABLED {
-                return writeln!(f, "instrack: no growth: tracking is compiled out of this build");
+                return writeln!(f, "instrack: no growth: {COMPILED_OUT}");
             }
             return writeln!(f, "instrack: no tracked type grew");
         }
         let n = self.entries.len();
-        writeln!(f, "instrack: {n} type{} grew", if n == 1 { "" } else { "s" })?;
+        writeln!(f, "instrack: {n} type{} grew", plural(n))?;
         let name_width = self.entries.iter().map(|e| e.name.chars().count()).max().unwrap_or(0).max(4);
         let live_width = self.entries.iter().map(|e| e.live.to_string().len()).max().unwrap_or(0).max(4);
         let change_width = self.entries.iter().map(|e| e.change.to_string().len() + 1).max().unwrap_or(0).max(6);
@@ -124,9 +160,6 @@ pub struct GrowthEntry {
 }
 
 impl GrowthEntry {
-    pub(crate) fn new(name: Arc<str>, live: usize, change: i64) -> GrowthEntry {
-        GrowthEntry { name, live, change }
-    }
     /// The type's name, as [`std::any::type_name`] spells it.
     pub fn type_name(&self) -> &str {
         &self.name

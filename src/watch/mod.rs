@@ -25,10 +25,14 @@ pub use suspects::Suspect;
 pub use timeline::{Point, Series, Timeline};
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
-/// One reading of a type's counters: (type name, live, total).
-pub(crate) type Reading = (&'static str, usize, u64);
+/// One reading of a type's counters.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Reading {
+    pub(crate) name: &'static str,
+    pub(crate) live: usize,
+    pub(crate) total: u64,
+}
 
 /// The counts of every tracked type now, sorted by name, with types that
 /// share a name summed. Counters only: see the module docs.
@@ -42,15 +46,15 @@ pub(crate) fn readings(counts: &[crate::TypeCounts]) -> Vec<Reading> {
         .iter()
         .map(|t| {
             let c = t.counts();
-            (t.name(), c.live, c.total)
+            Reading { name: t.name(), live: c.live, total: c.total }
         })
         .collect();
-    all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    all.sort_unstable_by(|a, b| a.name.cmp(b.name));
     all.dedup_by(|next, kept| {
-        let same = next.0 == kept.0;
+        let same = next.name == kept.name;
         if same {
-            kept.1 += next.1;
-            kept.2 += next.2;
+            kept.live += next.live;
+            kept.total += next.total;
         }
         same
     });
@@ -79,52 +83,8 @@ impl Settings {
         Settings { pattern, file }
     }
 
-    /// Writes `text` where the settings say; errors are the caller's to ignore.
-    pub(crate) fn deliver(&self, text: &str) -> std::io::Result<()> {
-        use std::io::Write;
-        match &self.file {
-            Some(path) => {
-                let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-                f.write_all(text.as_bytes())
-            }
-            None => std::io::stderr().lock().write_all(text.as_bytes()),
-        }
+    /// Writes `text` where the settings say, ignoring errors.
+    pub(crate) fn deliver(&self, text: &str) {
+        crate::text::write_best_effort(self.file.as_deref(), |out| out.write_all(text.as_bytes()));
     }
-}
-
-const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-/// Characters of a sparkline at most.
-pub(crate) const SPARK_WIDTH: usize = 40;
-
-/// The live counts of `points` as at most `SPARK_WIDTH` bars, each bar the
-/// last live count in its slice of time, scaled from the series' min to max.
-pub(crate) fn sparkline(points: &[Point]) -> String {
-    let (Some(first), Some(last)) = (points.first(), points.last()) else { return String::new() };
-    let lo = points.iter().map(Point::live_min).min().unwrap_or(0);
-    let hi = points.iter().map(Point::live_max).max().unwrap_or(0);
-    let width = points.len().min(SPARK_WIDTH);
-    let span = (last.at() - first.at()).as_nanos();
-    let mut columns: Vec<Option<usize>> = vec![None; width];
-    for (i, p) in points.iter().enumerate() {
-        let col = if span == 0 {
-            i * width / points.len()
-        } else {
-            ((p.at() - first.at()).as_nanos() * width as u128 / (span + 1)) as usize
-        };
-        columns[col.min(width - 1)] = Some(p.live());
-    }
-    let mut previous = first.live();
-    columns
-        .into_iter()
-        .map(|c| {
-            let v = c.unwrap_or(previous);
-            previous = v;
-            let level = if hi == lo { 0 } else { (v - lo) * (BARS.len() - 1) / (hi - lo) };
-            BARS[level]
-        })
-        .collect()
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }

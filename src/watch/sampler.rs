@@ -6,7 +6,8 @@
 //! own: construction and drop of tracked values never take it, and the
 //! counters are read before it is taken.
 
-use super::{lock, readings, Timeline};
+use super::{readings, Timeline};
+use crate::lock::lock;
 use std::fmt;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};

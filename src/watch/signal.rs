@@ -5,6 +5,7 @@
 //! reading counts, formatting, writing, runs on the thread this module
 //! starts, which waits on that pipe.
 
+use super::growth::live_by_name;
 use super::{read_counts, Growth, Settings};
 use signal_hook::consts::SIGUSR1;
 use signal_hook::iterator::{Handle, Signals};
@@ -54,10 +55,10 @@ pub fn report_on_signal(pattern: &str) -> io::Result<SignalReport> {
                     "instrack: growth since the previous signal report:\n{}",
                     Growth::between(Some(&baseline), &now)
                 ));
-                baseline = now.into_iter().map(|(name, live, _)| (name, live)).collect();
+                baseline = live_by_name(&now);
             }
             // Nobody to tell if stderr or the file fails: try again next time.
-            let _ = delivery.deliver(&text);
+            delivery.deliver(&text);
         }
     });
     match thread {

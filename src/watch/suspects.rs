@@ -1,7 +1,8 @@
-//! [`Suspect`]: the rule that tells a leak from a sawtooth.
+//! [`Suspect`]: the rule that tells a leak from a sawtooth, and
+//! [`Timeline::suspects`], which applies it.
 
 use super::timeline::{Point, Timeline};
-use crate::snapshot::Age;
+use crate::text::Age;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -93,17 +94,36 @@ impl fmt::Display for Suspect {
     }
 }
 
+impl Timeline {
+    /// The types whose live count keeps growing over the timeline: see
+    /// [`Suspect`] for the rule. Largest growth per minute first.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// let mut timeline = instrack::Timeline::default();
+    /// for minute in 0..30u64 {
+    ///     let leaked = minute as usize; // one more every minute
+    ///     let burst = if minute < 5 { 0 } else { 500 }; // a burst, then flat
+    ///     timeline.record(Duration::from_secs(60 * minute), [("Leak", leaked, minute), ("Burst", burst, 500)]);
+    /// }
+    /// let suspects = timeline.suspects();
+    /// assert_eq!(suspects.len(), 1);
+    /// assert_eq!(suspects[0].type_name(), "Leak");
+    /// assert!((suspects[0].per_minute() - 1.0).abs() < 0.01);
+    /// ```
+    pub fn suspects(&self) -> Vec<Suspect> {
+        let mut found: Vec<Suspect> = self.series().iter().filter_map(|s| judge(s.name_arc(), s.points())).collect();
+        found.sort_by(|a, b| b.per_minute.total_cmp(&a.per_minute).then_with(|| a.name.cmp(&b.name)));
+        found
+    }
+}
+
 /// One part's floor: the lowest live count and about when it was sampled.
 #[derive(Clone, Copy)]
 struct Floor {
     live: usize,
     at: u64,
-}
-
-pub(crate) fn find(timeline: &Timeline) -> Vec<Suspect> {
-    let mut found: Vec<Suspect> = timeline.series().iter().filter_map(|s| judge(s.name_arc(), s.points())).collect();
-    found.sort_by(|a, b| b.per_minute.total_cmp(&a.per_minute).then_with(|| a.name.cmp(&b.name)));
-    found
 }
 
 fn judge(name: &Arc<str>, points: &[Point]) -> Option<Suspect> {

@@ -11,12 +11,17 @@
 //! pairs. So a series never holds more than
 //! `RECENT + 3 + 6 × (CAPACITY + 3) + 2 × CAPACITY - 1` = 620 points, however
 //! long it runs, and the recent past is always at full resolution.
-use super::{sparkline, Growth, GrowthEntry, Reading, Suspect, SPARK_WIDTH};
-use crate::snapshot::Age;
+use super::Reading;
+use crate::text::{plural, Age, COMPILED_OUT};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+
+// Timelines read back from JSON (`json_read/`): a child module, so that it
+// builds them from the private fields whose invariant is stated above.
+#[cfg(feature = "serde")]
+mod restore;
 
 /// Samples kept at full resolution, per type.
 pub(crate) const RECENT: usize = 120;
@@ -301,59 +306,11 @@ impl Timeline {
     }
 
     pub(crate) fn record_readings(&mut self, at: Duration, readings: Vec<Reading>) {
-        self.record(at, readings);
+        self.record(at, readings.into_iter().map(|r| (r.name, r.live, r.total)));
     }
 
     pub(crate) fn set_started(&mut self, started: SystemTime) {
         self.started = Some(started);
-    }
-
-    /// The types whose live count keeps growing over the timeline: see
-    /// [`Suspect`] for the rule. Largest growth per minute first.
-    ///
-    /// # Examples
-    /// ```
-    /// use std::time::Duration;
-    /// let mut timeline = instrack::Timeline::default();
-    /// for minute in 0..30u64 {
-    ///     let leaked = minute as usize; // one more every minute
-    ///     let burst = if minute < 5 { 0 } else { 500 }; // a burst, then flat
-    ///     timeline.record(Duration::from_secs(60 * minute), [("Leak", leaked, minute), ("Burst", burst, 500)]);
-    /// }
-    /// let suspects = timeline.suspects();
-    /// assert_eq!(suspects.len(), 1);
-    /// assert_eq!(suspects[0].type_name(), "Leak");
-    /// assert!((suspects[0].per_minute() - 1.0).abs() < 0.01);
-    /// ```
-    pub fn suspects(&self) -> Vec<Suspect> {
-        super::suspects::find(self)
-    }
-
-    /// Per type, the change in live count from its first sample to its last,
-    /// for the types that grew, largest first; unlike [`growth()`](crate::growth)
-    /// it touches no state.
-    ///
-    /// # Examples
-    /// ```
-    /// use std::time::Duration;
-    /// let mut timeline = instrack::Timeline::default();
-    /// timeline.record(Duration::ZERO, [("A", 5, 5), ("B", 5, 5)]);
-    /// timeline.record(Duration::from_secs(1), [("A", 9, 9), ("B", 2, 5)]);
-    /// let g = timeline.growth();
-    /// assert_eq!(g.entries().len(), 1); // B shrank
-    /// assert_eq!((g.entries()[0].type_name(), g.entries()[0].live(), g.entries()[0].change()), ("A", 9, 4));
-    /// ```
-    pub fn growth(&self) -> Growth {
-        let entries = self
-            .series
-            .iter()
-            .filter_map(|s| {
-                let last = s.points.last()?;
-                let change = last.live as i64 - s.first_live as i64;
-                (change > 0).then(|| GrowthEntry::new(s.name.clone(), last.live, change))
-            })
-            .collect();
-        Growth::from_entries(entries)
     }
 }
 
@@ -361,7 +318,7 @@ impl fmt::Display for Timeline {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.series.is_empty() {
             if !crate::ENABLED {
-                return writeln!(f, "instrack: no timeline: tracking is compiled out of this build");
+                return writeln!(f, "instrack: no timeline: {COMPILED_OUT}");
             }
             return writeln!(f, "instrack: no tracked type sampled yet ({} samples)", self.samples);
         }
@@ -369,10 +326,10 @@ impl fmt::Display for Timeline {
             f,
             "instrack: {} tracked type{} over {}, {} sample{}",
             self.series.len(),
-            if self.series.len() == 1 { "" } else { "s" },
+            plural(self.series.len()),
             Age(self.span()),
             self.samples,
-            if self.samples == 1 { "" } else { "s" }
+            plural(self.samples)
         )?;
         let mut rows: Vec<&Series> = self.series.iter().filter(|s| !s.points.is_empty()).collect();
         let grown = |s: &Series| s.points.last().map_or(0, |p| p.live as i64) - s.first_live as i64;
@@ -395,34 +352,35 @@ impl fmt::Display for Timeline {
     }
 }
 
-/// Timelines read back from JSON (`json_read.rs`).
-#[cfg(feature = "serde")]
-impl Timeline {
-    /// A timeline of the given series, each `(name, first_live, points)`.
-    /// Every point counts as level 0: samples recorded later merge the
-    /// oldest points first, as they would have.
-    pub(crate) fn restore(
-        series: Vec<(Arc<str>, usize, Vec<Point>)>,
-        first: Option<Duration>,
-        last: Duration,
-        samples: u64,
-        started: Option<SystemTime>,
-    ) -> Timeline {
-        let mut timeline = Timeline { first, last, samples, started, ..Timeline::default() };
-        for (name, first_live, points) in series {
-            let mut levels = [0; LEVELS];
-            levels[0] = u32::try_from(points.len()).unwrap_or(u32::MAX);
-            timeline.index.insert(name.clone(), timeline.series.len());
-            timeline.series.push(Series { name, points, levels, last_sample: 0, first_live });
-        }
-        timeline
-    }
-}
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+/// Characters of a sparkline at most.
+pub(crate) const SPARK_WIDTH: usize = 40;
 
-#[cfg(feature = "serde")]
-impl Point {
-    /// A point as read back from JSON.
-    pub(crate) fn restore(at: u64, live: usize, min: usize, max: usize, total: u64) -> Point {
-        Point { at, live, min, max, total }
+/// The live counts of `points` as at most `SPARK_WIDTH` bars, each bar the
+/// last live count in its slice of time, scaled from the series' min to max.
+pub(crate) fn sparkline(points: &[Point]) -> String {
+    let (Some(first), Some(last)) = (points.first(), points.last()) else { return String::new() };
+    let lo = points.iter().map(Point::live_min).min().unwrap_or(0);
+    let hi = points.iter().map(Point::live_max).max().unwrap_or(0);
+    let width = points.len().min(SPARK_WIDTH);
+    let span = (last.at() - first.at()).as_nanos();
+    let mut columns: Vec<Option<usize>> = vec![None; width];
+    for (i, p) in points.iter().enumerate() {
+        let col = if span == 0 {
+            i * width / points.len()
+        } else {
+            ((p.at() - first.at()).as_nanos() * width as u128 / (span + 1)) as usize
+        };
+        columns[col.min(width - 1)] = Some(p.live());
     }
+    let mut previous = first.live();
+    columns
+        .into_iter()
+        .map(|c| {
+            let v = c.unwrap_or(previous);
+            previous = v;
+            let level = if hi == lo { 0 } else { (v - lo) * (BARS.len() - 1) / (hi - lo) };
+            BARS[level]
+        })
+        .collect()
 }

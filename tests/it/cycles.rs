@@ -2,6 +2,7 @@
 //! in parallel in one process: each uses types of its own and looks only at
 //! cycles of those types. Most use `Rc`, which other threads never see.
 
+use crate::fixtures::ring_node;
 use instrack::{find_cycles, graph_dot, track, why_alive, Cycle, Edges, Trace};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -160,23 +161,13 @@ fn a_value_that_holds_itself_is_a_cycle() {
     }
 }
 
-#[derive(Debug)]
-struct Owned {
-    label: &'static str,
-    next: RefCell<Option<Rc<Owned>>>,
-}
-
-impl Trace for Owned {
-    fn trace(&self, edges: &mut Edges<'_>) {
-        edges.trace(&self.next);
-    }
-}
+ring_node!(Owned);
 
 #[test]
 fn a_cycle_owned_from_outside_is_not_a_leak_and_why_alive_names_the_owner() {
-    let a = Rc::new(Owned { label: "a", next: RefCell::new(None) });
-    let b = Rc::new(Owned { label: "b", next: RefCell::new(Some(a.clone())) });
-    let c = Rc::new(Owned { label: "c", next: RefCell::new(Some(b.clone())) });
+    let a = Owned::new("a", None);
+    let b = Owned::new("b", Some(&a));
+    let c = Owned::new("c", Some(&b));
     *a.next.borrow_mut() = Some(c.clone()); // a → c → b → a
     for v in [&a, &b, &c] {
         track!(v);
@@ -381,26 +372,12 @@ fn the_analysis_may_drop_the_last_owner_and_its_drop_may_reenter() {
     }
 }
 
-#[derive(Debug)]
-struct Widget {
-    title: &'static str,
-    parent: RefCell<Option<Rc<Widget>>>,
-}
-
-impl Trace for Widget {
-    fn trace(&self, edges: &mut Edges<'_>) {
-        edges.trace(&self.parent);
-    }
-}
+ring_node!(Widget);
 
 #[test]
 fn dot_output_marks_leaked_nodes_and_draws_every_reference() {
-    let w1 = Rc::new(Widget { title: "say \"hi\"", parent: RefCell::new(None) });
-    let w2 = Rc::new(Widget { title: "w2", parent: RefCell::new(Some(w1.clone())) });
-    *w1.parent.borrow_mut() = Some(w2.clone());
-    track!(&w1);
-    track!(&w2);
-    let kept = Rc::new(Widget { title: "kept", parent: RefCell::new(None) });
+    let (w1, w2) = Widget::pair("say \"hi\"", "w2");
+    let kept = Widget::new("kept", None);
     track!(&kept);
     drop((w1, w2));
     let graph = graph_dot("Widget");
@@ -415,11 +392,11 @@ fn dot_output_marks_leaked_nodes_and_draws_every_reference() {
     assert_eq!(graph.matches(" -> ").count(), 2, "{graph}");
     assert_eq!(graph.matches(", color=red").count(), 2, "the two leaked, not `kept`: {graph}");
     assert!(graph.contains("owned from outside: 1"), "{graph}");
-    assert!(graph.contains(r#"title: \"say \\\"hi\\\"\""#), "Debug text escaped once: {graph}");
+    assert!(graph.contains(r#"label: \"say \\\"hi\\\"\""#), "Debug text escaped once: {graph}");
     let dot = cycles[0].to_dot();
     assert_eq!(dot.matches(" -> ").count(), 2);
     assert_eq!(dot.matches(", color=red").count(), 2);
-    let _ = kept.title;
+    let _ = kept.label;
     cycles_of("Widget").iter().for_each(drop);
 }
 

@@ -2,9 +2,9 @@
 //! the chart and the compiled-out page. `tests/it/browser.rs` renders it in
 //! a real browser.
 
+use crate::fixtures::ring_node;
 use instrack::html::{self, Page};
-use instrack::{track, Edges, Trace, Tracked};
-use std::cell::RefCell;
+use instrack::{track, Tracked};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -127,25 +127,11 @@ fn the_types_table_estimates_the_bytes_shared_values_hold() {
     drop(blobs);
 }
 
-#[derive(Debug)]
-#[allow(dead_code)] // read through Debug
-struct Ring {
-    name: &'static str,
-    next: RefCell<Option<Rc<Ring>>>,
-}
-impl Trace for Ring {
-    fn trace(&self, edges: &mut Edges<'_>) {
-        edges.trace(&self.next);
-    }
-}
+ring_node!(Ring);
 
 #[test]
 fn each_leaked_cycle_is_drawn_with_its_dot_text() {
-    let a = Rc::new(Ring { name: "a<b>", next: RefCell::new(None) });
-    let b = Rc::new(Ring { name: "b", next: RefCell::new(Some(a.clone())) });
-    *a.next.borrow_mut() = Some(b.clone());
-    track!(&a);
-    track!(&b);
+    let (a, b) = Ring::pair("a<b>", "b");
     let weak = Rc::downgrade(&a);
     drop((a, b));
     let cycles: Vec<_> = instrack::find_cycles()

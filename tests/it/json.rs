@@ -2,10 +2,9 @@
 //! a versioned schema, which parses back with the same values as the Rust
 //! accessors. Each test uses types of its own.
 
-use instrack::{track, why_alive, Edges, Timeline, Trace, Tracked, SCHEMA_VERSION};
+use crate::fixtures::ring_node;
+use instrack::{track, why_alive, Timeline, Tracked, SCHEMA_VERSION};
 use serde_json::Value;
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -149,23 +148,11 @@ fn a_diff_round_trips() {
     header(&parse(type_diff), "type_diff", None);
 }
 
-#[derive(Debug)]
-struct JsonNode {
-    next: RefCell<Option<Rc<JsonNode>>>,
-}
-impl Trace for JsonNode {
-    fn trace(&self, edges: &mut Edges<'_>) {
-        edges.trace(&self.next);
-    }
-}
+ring_node!(JsonNode);
 
 #[test]
 fn cycles_and_retention_round_trip() {
-    let a = Rc::new(JsonNode { next: RefCell::new(None) });
-    let b = Rc::new(JsonNode { next: RefCell::new(Some(a.clone())) });
-    *a.next.borrow_mut() = Some(b.clone());
-    track!(&a);
-    track!(&b);
+    let (a, b) = JsonNode::pair("a", "b");
     let id = instrack::snapshot().narrow("JsonNode").instances().next().map(|i| i.id());
     drop((a, b));
     let cycles: Vec<_> = instrack::find_cycles()

@@ -1,6 +1,7 @@
 //! The integration tests, one module per capability, in one test binary:
 //! one link instead of one per file, and every module runs in parallel
-//! against one global registry, as a user's tests would.
+//! against one global registry, as a user's tests would. `fixtures` holds
+//! what several of them build alike.
 //!
 //! Tests that measure memory with a counting global allocator stay in test
 //! binaries of their own (`tests/memory*.rs`): nothing else may allocate
@@ -12,6 +13,7 @@ mod browser;
 mod counting;
 mod cycles;
 mod diff;
+mod fixtures;
 #[cfg(feature = "html")]
 mod html;
 #[cfg(feature = "http")]

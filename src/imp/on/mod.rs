@@ -11,17 +11,25 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`token`] | `Token`, the handle in each `Tracked`: its slot |
-//! | [`slot`] | the record of a `Tracked` instance and its seqlock |
-//! | [`spin_lock`] | the lock of each cell's `Arc` list |
-//! | [`counters`] | per-thread counter cells, their two-pass sums, the peak |
-//! | [`registry`] | the type map, type entries, the call-site cache, slot pools |
+//! | [`token`] | `Token`, the handle in each `Tracked`: its slot; the drop hook |
+//! | [`share`] | registration of `Arc`/`Rc` instances (`track!(&value)`) |
+//! | [`query`] | counts, snapshots, live lists, the graph for cycle finding |
+//! | [`ledger`] | the temporary strong references queries hold, and their ledger |
+//! | [`held`] | what the reference-graph analysis reads: `Held` instances |
 //! | [`thread`] | per-thread state, id blocks, the exiting-thread path |
-//! | [`weak_list`] | `Arc`/`Rc` instances held by weak reference |
-//! | [`query`] | counts, snapshots, live lists, the ledger of temporaries |
+//! | [`registry`] | the type map, call-site resolution and caches, slot pools |
+//! | [`slot`] | the record of a `Tracked` instance and its seqlock |
+//! | [`entry`] | `TypeEntry`, a type's record: its cells, counts and peak |
+//! | [`counters`] | per-thread counter cells and their two-pass sums |
+//! | [`weak_list`] | the lists that hold `Arc`/`Rc` instances by weak reference |
+//! | [`spin_lock`] | the lock of each cell's `Arc` list |
+//! | [`stamp`] | what is recorded when an instance is made |
 //! | [`debug_text`] | bounded, panic-safe `Debug` text |
 //! | [`clock`] | creation stamps |
-//! | [`sync`] | the atomics all of the above use |
+//! | [`sync`] | the atomics, cells and mutexes all of the above use |
+//!
+//! Outside its tests, each module imports only those below it in this table
+//! (so none imports another that imports it back).
 
 /// See [`crate::ENABLED`].
 pub(crate) const ENABLED: bool = true;
@@ -32,13 +40,19 @@ pub(crate) const ENABLED: bool = true;
 mod clock;
 mod counters;
 mod debug_text;
+#[allow(unsafe_code)] // walking the push-only list of cells
+mod entry;
+mod held;
+mod ledger;
 mod query;
-#[allow(unsafe_code)] // &'static TypeEntry through AtomicPtr
+#[allow(unsafe_code)] // the call-site caches: &'static pointers through AtomicPtr
 mod registry;
+mod share;
 #[allow(unsafe_code)] // &'static pointers read under the seqlock
 mod slot;
 #[allow(unsafe_code)] // the value behind the lock
 mod spin_lock;
+mod stamp;
 #[allow(unsafe_code)] // UnsafeCell with loom's API
 mod sync;
 mod thread;
@@ -46,64 +60,10 @@ mod thread;
 mod token;
 mod weak_list;
 
+pub(crate) use held::Held;
+pub(crate) use ledger::owners;
 pub(crate) use query::{
-    all_counts, checkpoint, collect_graph, counts, debug_text_of, live_arcs, live_rcs, owners, snapshot, ValueRef,
+    all_counts, checkpoint, collect_graph, counts, debug_text_of, live_arcs, live_rcs, snapshot, ValueRef,
 };
-
-pub(crate) use token::Token;
-
-use crate::shared::{DebugFn, TraceFn};
-use crate::site::Site;
-use registry::{entry_at, TypeEntry};
-use std::panic::Location;
-use std::rc::Rc;
-use std::sync::Arc;
-use token::site_of;
-
-/// `track!(&arc)`: the new instance's id, `None` if the value was already tracked.
-pub(crate) fn share_arc<T: Send + Sync + 'static>(
-    site: &'static Site,
-    caller: &'static Location<'static>,
-    value: &Arc<T>,
-    trace: Option<TraceFn>,
-    debug: Option<DebugFn>,
-) -> Option<u64> {
-    let (site, entry) = shared_entry::<T>(site, caller, &**value, trace, debug);
-    weak_list::register_arc(entry, site, value)
-}
-
-/// `track!(&rc)`.
-pub(crate) fn share_rc<T: 'static>(
-    site: &'static Site,
-    caller: &'static Location<'static>,
-    value: &Rc<T>,
-    trace: Option<TraceFn>,
-    debug: Option<DebugFn>,
-) -> Option<u64> {
-    let (site, entry) = shared_entry::<T>(site, caller, &**value, trace, debug);
-    weak_list::register_rc(entry, site, value)
-}
-
-/// The site and type entry of a shared value being registered; the first
-/// registration of a type also records how to trace, print and weigh it.
-#[inline]
-fn shared_entry<T: 'static>(
-    site: &'static Site,
-    caller: &'static Location<'static>,
-    value: &T,
-    trace: Option<TraceFn>,
-    debug: Option<DebugFn>,
-) -> (&'static Site, &'static TypeEntry) {
-    let site = site_of(site, caller);
-    let entry = entry_at::<T>(site);
-    if let Some(trace) = trace {
-        entry.trace.get_or_init(|| trace);
-    }
-    if let Some(debug) = debug {
-        entry.debug.get_or_init(|| debug);
-    }
-    if entry.value_size.load(std::sync::atomic::Ordering::Relaxed) == 0 {
-        entry.value_size.store(std::mem::size_of_val(value), std::sync::atomic::Ordering::Relaxed);
-    }
-    (site, entry)
-}
+pub(crate) use share::{share_arc, share_rc};
+pub(crate) use token::{on_token_drop, Token};

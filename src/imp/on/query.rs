@@ -5,34 +5,28 @@
 //! lock, releases it, and only then formats `Debug` text and drops the
 //! temporary strong references it took (either may run user code).
 //!
-//! **Invariant (the ledger of temporaries).** Every temporary strong
-//! reference a query holds is entered in [`TEMPORARIES`] as `held` under the
-//! ledger's lock in the same step as its upgrade, and moves to `releasing`
-//! before it drops, leaving the ledger after. So, under the ledger's lock,
-//! `held ≤ temporaries ≤ held + releasing`:
-//! - a reference-graph analysis subtracts `held` only, so it can see an
-//!   instance as owned from outside too often: it may miss a leak, never
-//!   invent one;
-//! - a leak check ([`owners`]) reads `Weak::strong_count` (never upgrading)
-//!   and counts as owned only what exceeds `held + releasing`, so another
-//!   thread's query can never make a value look alive to it.
+//! Temporary strong references are taken and let go of through the ledger
+//! of temporaries (`ledger.rs`), so that leak checks and analyses can read
+//! strong counts less them.
 //!
 //! A query that is not a leak check holds a strong reference only to values
 //! it formats or returns; a leak check holds none but for its survivors.
 
 use super::clock::Epoch;
-use super::debug_text::debug_text;
-use super::registry::{known, lock, registry, Registry, TypeEntry};
+use super::entry::TypeEntry;
+use super::ledger::{owners, strong_less_held, take_all, TemporaryRef};
+use super::registry::{known, registry, Registry};
 use super::slot::{Record, Slot};
+use super::stamp::Stamp;
 use super::sync::Relaxed;
 use super::thread::with_thread_state;
-use super::weak_list::{with_rcs, ArcWeak, RcWeak, Stamp};
+use super::weak_list::{with_rcs, ArcWeak, RcWeak, WeakRef};
+use crate::lock::lock;
 use crate::pattern::Pattern;
 use crate::snapshot::{Counts, Instance, Snapshot, TypeCounts};
-use std::any::{Any, TypeId};
-use std::collections::HashMap;
+use std::any::TypeId;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 pub(crate) fn counts(type_id: TypeId) -> Counts {
     known(type_id).map_or_else(Counts::default, TypeEntry::counts)
@@ -47,7 +41,7 @@ pub(crate) fn all_counts() -> Vec<TypeCounts> {
 /// A type's counts now, with the value size its entry has seen.
 fn type_counts(e: &'static TypeEntry) -> TypeCounts {
     let size = e.value_size.load(std::sync::atomic::Ordering::Relaxed);
-    TypeCounts { key: e.index as u32, name: e.name, counts: e.counts(), value_size: (size > 0).then_some(size) }
+    TypeCounts { index: e.index as u32, name: e.name, counts: e.counts(), value_size: (size > 0).then_some(size) }
 }
 
 pub(crate) fn live_arcs<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
@@ -59,7 +53,7 @@ pub(crate) fn live_arcs<T: Send + Sync + 'static>() -> Vec<Arc<T>> {
 
 pub(crate) fn live_rcs<T: 'static>() -> Vec<Rc<T>> {
     let Some(entry) = known(TypeId::of::<T>()) else { return Vec::new() };
-    let strong = with_rcs(entry, |l| l.upgrade_all(&|_| true)).unwrap_or_default();
+    let strong = with_rcs(entry.index, |l| l.upgrade_all(&|_| true)).unwrap_or_default();
     strong.into_iter().filter_map(|(_, rc)| rc.downcast::<T>().ok()).collect()
 }
 
@@ -154,7 +148,7 @@ pub(crate) fn debug_text_of(value: &ValueRef) -> Option<String> {
         }
         Registered::Rc(entry, stamp) => {
             entry.debug.get()?;
-            let weak = with_rcs(entry, |l| l.weak_of(stamp.id)).flatten()?;
+            let weak = with_rcs(entry.index, |l| l.weak_of(stamp.id)).flatten()?;
             LiveWeaks { arcs: Vec::new(), rcs: vec![(*entry, *stamp, weak)] }
         }
     };
@@ -162,123 +156,6 @@ pub(crate) fn debug_text_of(value: &ValueRef) -> Option<String> {
     let text = taken.first().and_then(TemporaryRef::debug_text);
     drop(taken); // may be the last owner: runs its `Drop`, with no lock held
     text
-}
-
-/// The temporary strong references instrack's queries hold, by address:
-/// `held` from the moment each is taken (under this lock, in the same step
-/// as its upgrade) to the moment its release starts, then `releasing` until
-/// it has been dropped. See the module docs for who reads which.
-static TEMPORARIES: Mutex<Option<HashMap<usize, Temporaries>>> = Mutex::new(None);
-
-#[derive(Default)]
-struct Temporaries {
-    held: usize,
-    releasing: usize,
-}
-
-/// How many strong references to the value at `addr` are not instrack's own
-/// temporaries; `strong` reads its strong count (without upgrading: no user
-/// code) and is read under the ledger's lock, so that no query takes or lets
-/// go of a temporary in between.
-///
-/// Exact unless a query is letting go of a reference to the same value in
-/// that instant; then this waits for it (briefly: a release is a decrement),
-/// and if it is still unsure after that, it answers 0: a race with a query
-/// may hide an owner for that instant, never invent one.
-pub(crate) fn owners(addr: usize, strong: &dyn Fn() -> usize) -> usize {
-    for _ in 0..1000 {
-        let (strong, held, releasing) = {
-            let ledger = lock(&TEMPORARIES);
-            let t = ledger.as_ref().and_then(|m| m.get(&addr));
-            (strong(), t.map_or(0, |t| t.held), t.map_or(0, |t| t.releasing))
-        };
-        if strong <= held {
-            return 0;
-        }
-        if strong > held + releasing {
-            return strong - held - releasing;
-        }
-        std::thread::yield_now();
-    }
-    0
-}
-
-/// A temporary strong reference to a live shared instance. Formatting and
-/// dropping it run user code: never while a registry lock is held.
-pub(crate) struct TemporaryRef {
-    entry: &'static TypeEntry,
-    stamp: Stamp,
-    /// `None` only while it drops.
-    value: Option<Strong>,
-}
-
-enum Strong {
-    Arc(Arc<dyn Any + Send + Sync>),
-    Rc(Rc<dyn Any>),
-}
-
-impl Drop for TemporaryRef {
-    fn drop(&mut self) {
-        let addr = self.addr();
-        let ledger = |f: fn(&mut Temporaries)| {
-            if let Some(map) = lock(&TEMPORARIES).as_mut() {
-                if let std::collections::hash_map::Entry::Occupied(mut e) = map.entry(addr) {
-                    f(e.get_mut());
-                    if e.get().held == 0 && e.get().releasing == 0 {
-                        e.remove();
-                    }
-                }
-            }
-        };
-        ledger(|t| {
-            t.held -= 1;
-            t.releasing += 1;
-        });
-        // With no lock held: it may be the last reference and run a `Drop`.
-        drop(self.value.take());
-        ledger(|t| t.releasing -= 1);
-    }
-}
-
-impl TemporaryRef {
-    fn value(&self) -> &dyn Any {
-        match self.value.as_ref().expect("taken only in drop") {
-            Strong::Arc(a) => &**a,
-            Strong::Rc(r) => &**r,
-        }
-    }
-
-    fn strong_count(&self) -> usize {
-        match self.value.as_ref().expect("taken only in drop") {
-            Strong::Arc(a) => Arc::strong_count(a),
-            Strong::Rc(r) => Rc::strong_count(r),
-        }
-    }
-
-    /// The value's address, as `Edges` reports it.
-    fn addr(&self) -> usize {
-        self.value() as *const dyn Any as *const () as usize
-    }
-
-    fn debug_text(&self) -> Option<String> {
-        self.entry.debug.get().map(|d| debug_text(*d, self.value()))
-    }
-}
-
-impl crate::cycles::HeldValue for TemporaryRef {
-    fn trace(&self, edges: &mut crate::trace::Edges<'_>) -> bool {
-        match self.entry.trace.get() {
-            Some(trace) => {
-                trace(self.value(), edges);
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn debug(&self) -> Option<String> {
-        self.debug_text()
-    }
 }
 
 /// Weak references to the live shared instances of `entries` that `wanted`
@@ -289,24 +166,12 @@ struct LiveWeaks {
     rcs: Vec<(&'static TypeEntry, Stamp, RcWeak)>,
 }
 
-fn arc_addr(w: &ArcWeak) -> usize {
-    w.as_ptr() as *const () as usize
-}
-
-fn rc_addr(w: &RcWeak) -> usize {
-    w.as_ptr() as *const () as usize
-}
-
 impl LiveWeaks {
     fn of(entries: &[&'static TypeEntry], wanted: &dyn Fn(&Stamp) -> bool) -> LiveWeaks {
         let (mut arcs, mut rcs) = (Vec::new(), Vec::new());
         for &entry in entries {
-            for cell in entry.cells() {
-                let mut list = cell.arcs.lock();
-                entry.prune_arcs(&mut list);
-                arcs.extend(list.live_weaks(wanted).into_iter().map(|(stamp, w)| (entry, stamp, w)));
-            }
-            let mine = with_rcs(entry, |l| {
+            arcs.extend(entry.live_arcs(wanted).into_iter().map(|(stamp, w)| (entry, stamp, w)));
+            let mine = with_rcs(entry.index, |l| {
                 l.prune();
                 l.live_weaks(wanted)
             });
@@ -317,32 +182,15 @@ impl LiveWeaks {
 
     /// Keeps only the instances something besides instrack's queries owns.
     fn owned(mut self) -> LiveWeaks {
-        self.arcs.retain(|(_, _, w)| owners(arc_addr(w), &|| w.strong_count()) > 0);
-        self.rcs.retain(|(_, _, w)| owners(rc_addr(w), &|| w.strong_count()) > 0);
+        self.arcs.retain(|(_, _, w)| owners(w.addr() as usize, &|| w.strong_count()) > 0);
+        self.rcs.retain(|(_, _, w)| owners(w.addr() as usize, &|| w.strong_count()) > 0);
         self
     }
 
     /// Temporary strong references to those still alive, each entered in the
     /// ledger in the same step as its upgrade.
     fn upgrade(self) -> Vec<TemporaryRef> {
-        let mut taken = Vec::with_capacity(self.arcs.len() + self.rcs.len());
-        {
-            let mut ledger = lock(&TEMPORARIES);
-            let map = ledger.get_or_insert_with(HashMap::new);
-            for (entry, stamp, w) in &self.arcs {
-                if let Some(a) = w.upgrade() {
-                    map.entry(arc_addr(w)).or_default().held += 1;
-                    taken.push(TemporaryRef { entry, stamp: *stamp, value: Some(Strong::Arc(a)) });
-                }
-            }
-            for (entry, stamp, w) in &self.rcs {
-                if let Some(r) = w.upgrade() {
-                    map.entry(rc_addr(w)).or_default().held += 1;
-                    taken.push(TemporaryRef { entry, stamp: *stamp, value: Some(Strong::Rc(r)) });
-                }
-            }
-        }
-        taken
+        take_all(&self.arcs, &self.rcs)
     }
 }
 
@@ -354,7 +202,7 @@ fn instance_builder(r: &Registry) -> impl Fn(&'static TypeEntry, Stamp, Option<V
     let age = Epoch::now().ager(r.epoch);
     move |entry, stamp, value| Instance {
         id: stamp.id,
-        type_key: entry.index as u32,
+        type_index: entry.index as u32,
         type_name: entry.name,
         site: stamp.site,
         thread: threads.get(stamp.thread as usize).cloned().unwrap_or_else(|| Arc::from("?")),
@@ -368,24 +216,17 @@ fn instance_builder(r: &Registry) -> impl Fn(&'static TypeEntry, Stamp, Option<V
 
 /// Every live shared instance with a temporary strong reference, for the
 /// reference-graph analysis.
-pub(crate) fn collect_graph() -> Vec<crate::cycles::Held> {
+pub(crate) fn collect_graph() -> Vec<super::held::Held> {
     let r = registry();
     let taken = LiveWeaks::of(&r.entries(), &|_| true).upgrade();
     let instance = instance_builder(r);
     // Strong counts read under the ledger's lock, less every temporary
     // reference instrack holds (this analysis's own included).
-    let strong: Vec<usize> = {
-        let temporaries = lock(&TEMPORARIES);
-        let map = temporaries.as_ref();
-        taken
-            .iter()
-            .map(|s| s.strong_count().saturating_sub(map.and_then(|m| m.get(&s.addr())).map_or(0, |t| t.held)))
-            .collect()
-    };
+    let strong = strong_less_held(&taken);
     taken
         .into_iter()
         .zip(strong)
-        .map(|(s, strong)| crate::cycles::Held {
+        .map(|(s, strong)| super::held::Held {
             instance: instance(s.entry, s.stamp, None),
             addr: s.addr(),
             strong,

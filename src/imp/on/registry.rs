@@ -1,105 +1,22 @@
-//! The global registry: the type map, each type's entry, the call-site
-//! cache, and the pools of slots. Touched only on slow paths and queries.
+//! The global registry: the type map (each type's record is in `entry.rs`),
+//! the call-site cache, and the pools of slots. Touched only on slow paths
+//! and queries.
 //!
-//! **Invariant (entries are forever).** A [`TypeEntry`] is leaked when its
-//! type is first registered and never freed, so `&'static TypeEntry` can be
-//! cached in call sites and slots. A call site's cache is trusted only after
-//! its `TypeId` is checked: one `static` serves every instantiation of a
-//! generic function.
-//!
-//! **Invariant (cells outlive threads).** A type's cells form a push-only
-//! linked list: a cell is linked before it is published with release
-//! ordering and its `next` never changes. An exiting thread returns its cells
-//! to the type's spare list, where the next thread continues their counts.
+//! **Invariant (a cache is trusted once its type is checked).** Entries are
+//! forever (see `entry.rs`), so a call site caches its `&'static TypeEntry`;
+//! the cache is trusted only after its `TypeId` is checked: one `static`
+//! serves every instantiation of a generic function.
 
 use super::clock::Epoch;
-use super::counters::CounterCell;
-use super::debug_text::DebugFn;
+use super::entry::TypeEntry;
 use super::slot::{Slot, CHUNK};
-use super::sync::{Acquire, AtomicI64, AtomicPtr, AtomicU64, AtomicUsize, Relaxed, Release};
-use crate::shared::TraceFn;
+use super::sync::{Acquire, AtomicU64, AtomicUsize, Relaxed, Release};
+use crate::lock::lock;
 use crate::site::Site;
 use dashmap::DashMap;
 use std::any::TypeId;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
-
-/// The registry's record of one type. Leaked: lives for the whole process.
-pub(crate) struct TypeEntry {
-    pub(super) type_id: TypeId,
-    pub(super) name: &'static str,
-    pub(super) index: usize,
-    /// Every cell of this type, ever: an append-only list.
-    cells: AtomicPtr<CounterCell>,
-    /// Cells of threads that have exited, for new threads to reuse.
-    pub(super) spare_cells: Mutex<Vec<&'static CounterCell>>,
-    /// The cell written while a thread's locals are being destroyed.
-    pub(super) exiting: &'static CounterCell,
-    /// Sum of every cell's `high`: an upper bound on `live` that moves rarely.
-    pub(super) sum_high: AtomicI64,
-    pub(super) peak: AtomicUsize,
-    /// Entries in this type's `Arc` lists, dead ones included.
-    pub(super) arc_entries: AtomicUsize,
-    /// The bound on `live` past which a shared registration rescans.
-    pub(super) rescan_at: AtomicUsize,
-    /// How to print a shared instance; set by its first registration.
-    pub(super) debug: OnceLock<DebugFn>,
-    /// How to trace a shared instance, for types that implement `Trace`.
-    pub(super) trace: OnceLock<TraceFn>,
-    /// The size of one shared value (`size_of_val` at registration), for
-    /// the bytes-held estimate; 0 until one is registered.
-    pub(super) value_size: AtomicUsize,
-}
-
-impl TypeEntry {
-    pub(super) fn leak(type_id: TypeId, name: &'static str, index: usize) -> &'static TypeEntry {
-        let exiting = CounterCell::leak();
-        Box::leak(Box::new(TypeEntry {
-            type_id,
-            name,
-            index,
-            cells: AtomicPtr::new(exiting as *const CounterCell as *mut CounterCell),
-            spare_cells: Mutex::new(Vec::new()),
-            exiting,
-            sum_high: AtomicI64::new(0),
-            peak: AtomicUsize::new(0),
-            arc_entries: AtomicUsize::new(0),
-            rescan_at: AtomicUsize::new(0),
-            debug: OnceLock::new(),
-            trace: OnceLock::new(),
-            value_size: AtomicUsize::new(0),
-        }))
-    }
-
-    pub(super) fn cells(&self) -> impl Iterator<Item = &'static CounterCell> {
-        let head = self.cells.load(Acquire);
-        // SAFETY: cells are leaked and linked before being published with
-        // `Release`; `next` never changes after that.
-        std::iter::successors(unsafe { head.as_ref() }, |c| unsafe { c.next.load(Acquire).as_ref() })
-    }
-
-    /// A new or spare cell for a thread that has none for this type yet.
-    #[cold]
-    #[inline(never)]
-    pub(super) fn acquire_cell(&'static self) -> &'static CounterCell {
-        if let Some(cell) = lock(&self.spare_cells).pop() {
-            return cell;
-        }
-        let cell = CounterCell::leak();
-        let mut head = self.cells.load(Relaxed);
-        loop {
-            cell.next.store(head, Relaxed);
-            match self.cells.compare_exchange_weak(
-                head,
-                cell as *const CounterCell as *mut CounterCell,
-                Release,
-                Relaxed,
-            ) {
-                Ok(_) => return cell,
-                Err(now) => head = now,
-            }
-        }
-    }
-}
+use std::panic::Location;
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub(super) struct Registry {
     pub(super) types: DashMap<TypeId, &'static TypeEntry>,
@@ -128,12 +45,6 @@ pub(super) fn registry() -> &'static Registry {
         exiting: Mutex::new(()),
         epoch: Epoch::now(),
     })
-}
-
-/// Locks a registry mutex. No user code runs under these locks, so a poisoned
-/// one still holds consistent data.
-pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Registry {
@@ -195,4 +106,47 @@ fn entry_miss(site: &'static Site, type_id: TypeId, name: &'static str) -> &'sta
 /// a query must not create a type.
 pub(super) fn known(type_id: TypeId) -> Option<&'static TypeEntry> {
     registry().types.get(&type_id).map(|e| *e)
+}
+
+/// The site to record for an instance registered at `site` by a call whose
+/// `Location::caller()` is `caller`: `site` itself, unless `track!` is inside
+/// a `#[track_caller]` constructor, whose caller is then the site.
+#[inline]
+pub(super) fn site_of(site: &'static Site, caller: &'static Location<'static>) -> &'static Site {
+    if std::ptr::eq(site.own.load(std::sync::atomic::Ordering::Relaxed), caller) {
+        site
+    } else {
+        caller_site(site, caller)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn caller_site(site: &'static Site, caller: &'static Location<'static>) -> &'static Site {
+    use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+    if caller.line() == site.line && caller.column() == site.column && caller.file() == site.file {
+        // This `track!` itself: remembered for the pointer comparison.
+        site.own.store(caller as *const Location<'static> as *mut Location<'static>, Relaxed);
+        return site;
+    }
+    let last = site.caller.load(Acquire);
+    // SAFETY: the cache holds null or a pointer from a `&'static Site`.
+    if let Some(last) = unsafe { last.as_ref() } {
+        if last.line == caller.line() && last.column == caller.column() && last.file == caller.file() {
+            return last;
+        }
+    }
+    let interned = interned_site(caller);
+    site.caller.store(interned as *const Site as *mut Site, Release);
+    interned
+}
+
+/// One leaked `Site` per caller location, shared by `Tracked::new` and
+/// `#[track_caller]` constructors. The caller's module is not known.
+pub(super) fn interned_site(caller: &'static Location<'static>) -> &'static Site {
+    let key = (caller.file(), caller.line(), caller.column());
+    *registry()
+        .caller_sites
+        .entry(key)
+        .or_insert_with(|| Box::leak(Box::new(Site::new("", caller.file(), caller.line(), caller.column()))))
 }

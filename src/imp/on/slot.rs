@@ -10,9 +10,9 @@
 //! every field it read belongs to that id. Ids are never reused, so a slot
 //! cleared and refilled between the two loads always shows a different id.
 
-use super::registry::TypeEntry;
+use super::entry::TypeEntry;
+use super::stamp::Stamp;
 use super::sync::{fence, Acquire, AtomicPtr, AtomicU32, AtomicU64, Relaxed, Release};
-use super::weak_list::Stamp;
 use crate::site::Site;
 
 /// Slots are allocated this many at a time, and move between a thread and
@@ -131,7 +131,7 @@ impl Slot {
 
 #[cfg(test)]
 mod tests {
-    use super::super::registry::TypeEntry;
+    use super::super::entry::TypeEntry;
     use super::super::sync::{model, thread};
     use super::Slot;
     use crate::site::Site;

@@ -1,5 +1,5 @@
-//! The atomics, cells, threads and hints every protocol of the registry is
-//! built from, in one place: from `std`, or from `loom` when built with
+//! The atomics, cells, mutexes, threads and hints every protocol of the
+//! registry is built from, in one place: from `std`, or from `loom` when built with
 //! `--cfg loom`, so that the model checker sees every access (the pattern of
 //! sharded-slab's `sync.rs`).
 //!
@@ -10,10 +10,13 @@
 
 pub(super) use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
+// The two sources are named for where the primitives come from, not `imp`:
+// that is the crate's name for the build mode (`imp/on/` or `imp/off.rs`).
 #[cfg(not(loom))]
-mod imp {
+mod from_std {
     pub(crate) use std::hint::spin_loop;
     pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize};
+    pub(crate) use std::sync::{Mutex, MutexGuard};
     #[cfg(test)]
     pub(crate) use std::thread;
     pub(crate) use std::thread::yield_now;
@@ -55,13 +58,17 @@ mod imp {
 }
 
 #[cfg(loom)]
-mod imp {
+mod from_loom {
     pub(crate) use loom::cell::{MutPtr, UnsafeCell};
     pub(crate) use loom::hint::spin_loop;
     pub(crate) use loom::model;
     pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize};
+    pub(crate) use loom::sync::{Mutex, MutexGuard};
     pub(crate) use loom::thread;
     pub(crate) use loom::thread::yield_now;
 }
 
-pub(super) use imp::*;
+#[cfg(loom)]
+pub(super) use from_loom::*;
+#[cfg(not(loom))]
+pub(super) use from_std::*;

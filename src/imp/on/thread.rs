@@ -15,9 +15,11 @@
 //! returns `CHUNK` of them to the global pool; an exiting thread returns all.
 
 use super::counters::CounterCell;
-use super::registry::{lock, registry, TypeEntry};
+use super::entry::TypeEntry;
+use super::registry::registry;
 use super::slot::{Slot, CHUNK};
 use super::sync::Relaxed;
+use crate::lock::lock;
 use crate::site::Site;
 use std::cell::RefCell;
 use std::sync::Arc;

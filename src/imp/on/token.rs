@@ -1,12 +1,17 @@
 //! [`Token`], the handle inside each `Tracked<T>`: a pointer to the slot
 //! that records the instance, from its registration to its drop.
+//!
+//! A layer above that keeps data by instance id (the backtrace table)
+//! learns of drops through a hook it installs ([`on_token_drop`]): the
+//! registry never calls up into it.
 
-use super::registry::{entry_at, registry};
+use super::registry::{entry_at, interned_site, site_of};
 use super::slot::Slot;
 use super::thread;
 use crate::site::Site;
 use std::panic::Location;
 use std::ptr::NonNull;
+use std::sync::OnceLock;
 
 /// The per-instance handle inside `Tracked<T>`: the instance's slot.
 ///
@@ -23,8 +28,19 @@ unsafe impl Sync for Token {}
 impl std::panic::RefUnwindSafe for Token {}
 
 impl Token {
+    /// Registers an instance made at `caller` (`Tracked::new`): its site is
+    /// interned by location, since no `track!` gave one.
+    #[inline(never)]
+    pub(crate) fn new<T: ?Sized + 'static>(caller: &'static Location<'static>) -> Token {
+        let site = interned_site(caller);
+        Token::from(thread::register(entry_at::<T>(site), site))
+    }
+
+    /// Registers an instance made at the `track!` call `site`
+    /// (`Tracked::__at`), or at `caller` when that `track!` is inside a
+    /// `#[track_caller]` constructor.
     #[inline]
-    pub(crate) fn new<T: ?Sized + 'static>(site: &'static Site, caller: &'static Location<'static>) -> Token {
+    pub(crate) fn at<T: ?Sized + 'static>(site: &'static Site, caller: &'static Location<'static>) -> Token {
         let site = site_of(site, caller);
         Token::from(thread::register(entry_at::<T>(site), site))
     }
@@ -33,12 +49,6 @@ impl Token {
     fn slot(&self) -> &'static Slot {
         // SAFETY: made from a `&'static Slot` in `Token::from`.
         unsafe { self.0.as_ref() }
-    }
-
-    #[inline(never)]
-    pub(crate) fn at<T: ?Sized + 'static>(caller: &'static Location<'static>) -> Token {
-        let site = interned_site(caller);
-        Token::from(thread::register(entry_at::<T>(site), site))
     }
 
     #[inline]
@@ -65,51 +75,20 @@ impl Drop for Token {
     fn drop(&mut self) {
         let slot = self.slot();
         let entry = slot.entry();
-        crate::backtraces::forget(slot.id());
+        if let Some(hook) = DROP_HOOK.get() {
+            hook(slot.id());
+        }
         slot.clear();
         thread::unregister(entry, slot);
     }
 }
 
-/// The site to record for an instance registered at `site` by a call whose
-/// `Location::caller()` is `caller`: `site` itself, unless `track!` is inside
-/// a `#[track_caller]` constructor, whose caller is then the site.
-#[inline]
-pub(super) fn site_of(site: &'static Site, caller: &'static Location<'static>) -> &'static Site {
-    if std::ptr::eq(site.own.load(std::sync::atomic::Ordering::Relaxed), caller) {
-        site
-    } else {
-        caller_site(site, caller)
-    }
-}
+/// Called with the id of each token that drops, once installed.
+static DROP_HOOK: OnceLock<fn(u64)> = OnceLock::new();
 
-#[cold]
-#[inline(never)]
-fn caller_site(site: &'static Site, caller: &'static Location<'static>) -> &'static Site {
-    use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-    if caller.line() == site.line && caller.column() == site.column && caller.file() == site.file {
-        // This `track!` itself: remembered for the pointer comparison.
-        site.own.store(caller as *const Location<'static> as *mut Location<'static>, Relaxed);
-        return site;
-    }
-    let last = site.caller.load(Acquire);
-    // SAFETY: the cache holds null or a pointer from a `&'static Site`.
-    if let Some(last) = unsafe { last.as_ref() } {
-        if last.line == caller.line() && last.column == caller.column() && last.file == caller.file() {
-            return last;
-        }
-    }
-    let interned = interned_site(caller);
-    site.caller.store(interned as *const Site as *mut Site, Release);
-    interned
-}
-
-/// One leaked `Site` per caller location, shared by `Tracked::new` and
-/// `#[track_caller]` constructors. The caller's module is not known.
-fn interned_site(caller: &'static Location<'static>) -> &'static Site {
-    let key = (caller.file(), caller.line(), caller.column());
-    *registry()
-        .caller_sites
-        .entry(key)
-        .or_insert_with(|| Box::leak(Box::new(Site::new("", caller.file(), caller.line(), caller.column()))))
+/// Installs `hook`, to be called with the id of each token that drops from
+/// now on; until then a drop pays one load. One hook: the first installed
+/// stays (the backtrace table's, installed with its first token backtrace).
+pub(crate) fn on_token_drop(hook: fn(u64)) {
+    let _ = DROP_HOOK.set(hook);
 }

@@ -3,9 +3,18 @@
 //! `Arc` instances live in one list per counter cell (so per thread and
 //! type), behind the cell's spinlock; `Rc` instances cannot leave their
 //! thread, so each thread keeps its own lists, indexed by the type's dense
-//! index. A list prunes its dead entries whenever it has doubled since the
-//! last pruning: amortized O(1) per registration, and a dead `Weak` (which
-//! keeps its allocation) lives at most that long.
+//! index.
+//!
+//! **Invariant (one entry per value, read under the lock).** An `Arc` list
+//! changes only under its lock: pushed to by the cell's writer, pruned by
+//! that writer and by queries. A query prunes and copies a list under one
+//! guard, so it sees each live entry exactly once, and none that died before
+//! it took the lock (model check at the bottom).
+//!
+//! **Invariant (dead entries go).** A list prunes its dead entries whenever
+//! it has doubled since the last pruning: amortized O(1) per registration,
+//! and a dead `Weak` (which keeps its allocation) lives at most that long. A
+//! dead last entry is replaced in place by the next push.
 //!
 //! A thread that registers and then stays idle never pushes again, so its
 //! `Arc` list is pruned by readers instead: every query that reads the type's
@@ -14,10 +23,7 @@
 //! under that list's lock. An idle thread's `Rc` lists can be read only by
 //! that thread, and are pruned when it queries or registers again.
 
-use super::counters::CounterCell;
-use super::registry::TypeEntry;
-use super::thread::as_writer;
-use crate::site::Site;
+use super::stamp::Stamp;
 use std::any::Any;
 use std::cell::RefCell;
 use std::rc::{self, Rc};
@@ -61,15 +67,6 @@ impl WeakRef for RcWeak {
     }
 }
 
-/// What was recorded when an instance was registered.
-#[derive(Clone, Copy)]
-pub(super) struct Stamp {
-    pub(super) id: u64,
-    pub(super) site: &'static Site,
-    pub(super) thread: u32,
-    pub(super) created: u64,
-}
-
 /// One registered shared instance: its stamp and a weak reference to it.
 pub(super) struct WeakEntry<W> {
     pub(super) stamp: Stamp,
@@ -84,6 +81,13 @@ pub(super) struct WeakList<W> {
 impl<W: WeakRef> WeakList<W> {
     pub(super) const fn new() -> Self {
         WeakList { entries: Vec::new(), prune_at: 64 }
+    }
+
+    /// A list that first prunes at `first` entries instead of 64: for a
+    /// model check to reach the pruning with a few entries.
+    #[cfg(test)]
+    const fn pruning_from(first: usize) -> Self {
+        WeakList { entries: Vec::new(), prune_at: first }
     }
 
     /// Adds an entry; prunes first if the list has doubled since the last
@@ -125,7 +129,7 @@ impl<W: WeakRef> WeakList<W> {
     }
 
     /// Whether a live entry refers to the value at `addr`.
-    fn holds(&self, addr: *const ()) -> bool {
+    pub(super) fn holds(&self, addr: *const ()) -> bool {
         self.entries.iter().any(|h| h.weak.alive() && std::ptr::eq(h.weak.addr(), addr))
     }
 
@@ -151,76 +155,41 @@ thread_local! {
     static RCS: RefCell<Vec<WeakList<RcWeak>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Returns the new instance's id; `None` if the value was already listed.
-pub(super) fn register_arc<T: Send + Sync + 'static>(
-    entry: &'static TypeEntry,
-    site: &'static Site,
-    value: &Arc<T>,
-) -> Option<u64> {
-    // Tracking the same value twice keeps one instance. Only a value that
-    // already has a weak reference can be tracked; the lists are searched
-    // only then. (Two threads tracking one value at the same instant may
-    // both list it.)
-    if Arc::weak_count(value) > 0 {
-        let addr = Arc::as_ptr(value) as *const ();
-        if entry.cells().any(|cell| cell.arcs.lock().holds(addr)) {
-            return None;
-        }
-    }
-    let created = super::clock::ticks();
-    let weak: ArcWeak = Arc::downgrade(value) as sync::Weak<T> as ArcWeak;
-    let mut new_id = 0;
-    let grown = as_writer(entry, |cell, id, thread| {
-        new_id = id;
-        // Counted before it is listed: a query that reads the list and the
-        // count under the list's lock never sees more live than total.
-        CounterCell::bump(&cell.shared);
-        cell.arcs.lock().push(WeakEntry { stamp: Stamp { id, site, thread, created }, weak })
-    });
-    entry.note_shared(grown, 0); // after the list's lock is released
-    Some(new_id)
-}
-
-/// Returns the new instance's id; `None` if the value was already listed.
-pub(super) fn register_rc<T: 'static>(entry: &'static TypeEntry, site: &'static Site, value: &Rc<T>) -> Option<u64> {
-    // Tracking the same value twice keeps one instance (see `register_arc`).
-    if Rc::weak_count(value) > 0 && with_rcs(entry, |l| l.holds(Rc::as_ptr(value) as *const ())) == Some(true) {
-        return None;
-    }
-    let created = super::clock::ticks();
-    let weak: RcWeak = Rc::downgrade(value) as rc::Weak<T> as RcWeak;
-    let mut new_id = 0;
-    let held = as_writer(entry, |cell, id, thread| {
-        new_id = id;
-        CounterCell::bump(&cell.shared);
-        WeakEntry { stamp: Stamp { id, site, thread, created }, weak }
-    });
-    // While this thread's locals are being destroyed its `Rc`s cannot be
-    // listed any more; they still count in `total`.
+/// Lists `held` in this thread's `Rc` list for the type of dense index
+/// `index`; returns the list's length. `None` while this thread's locals are
+/// being destroyed: its `Rc`s cannot be listed any more.
+pub(super) fn list_rc(index: usize, held: WeakEntry<RcWeak>) -> Option<usize> {
     let listed = RCS.try_with(|lists| {
         let mut lists = lists.try_borrow_mut().ok()?;
-        if lists.len() <= entry.index {
-            lists.resize_with(entry.index + 1, WeakList::new);
+        if lists.len() <= index {
+            lists.resize_with(index + 1, WeakList::new);
         }
-        let list = &mut lists[entry.index];
+        let list = &mut lists[index];
         list.push(held);
         Some(list.len())
     });
-    if let Ok(Some(len)) = listed {
-        entry.note_shared(0, len);
-    }
-    Some(new_id)
+    listed.ok().flatten()
 }
 
-/// Runs `f` on this thread's `Rc` list for `entry`, if it has one.
-pub(super) fn with_rcs<R>(entry: &TypeEntry, f: impl FnOnce(&mut WeakList<RcWeak>) -> R) -> Option<R> {
-    RCS.try_with(|lists| lists.try_borrow_mut().ok()?.get_mut(entry.index).map(f)).ok().flatten()
+/// Runs `f` on this thread's `Rc` list for the type of dense index `index`
+/// (`TypeEntry::index`), if it has one.
+pub(super) fn with_rcs<R>(index: usize, f: impl FnOnce(&mut WeakList<RcWeak>) -> R) -> Option<R> {
+    RCS.try_with(|lists| lists.try_borrow_mut().ok()?.get_mut(index).map(f)).ok().flatten()
 }
 
+/// Unit tests of a list alone, then the model check of its protocol on the
+/// real registration and query paths: the values are std `Arc`s (loom's
+/// `Arc` has no `Weak`), whose strong counts loom does not see; what it
+/// explores is the cell's counter and the list's lock, which the protocol is
+/// made of.
 #[cfg(test)]
 mod tests {
-    use super::{ArcWeak, Stamp, WeakEntry, WeakList};
+    use super::super::entry::TypeEntry;
+    use super::super::stamp::Stamp;
+    use super::super::sync::{model, thread, Acquire, AtomicU32, Release};
+    use super::{ArcWeak, WeakEntry, WeakList};
     use crate::site::Site;
+    use std::any::TypeId;
     use std::sync::Arc;
 
     static SITE: Site = Site::new("m", "w.rs", 1, 1);
@@ -260,5 +229,65 @@ mod tests {
         assert_eq!((list.len(), list.live()), (3, 3), "0, 99 and 100");
         drop(first);
         assert_eq!((list.prune(), list.len()), (2, 2));
+    }
+
+    /// The owner registers #1 and #2, lets #1 die, registers #3 (the list
+    /// has doubled: #1 is pruned), lets #3 die and registers #4 (it takes
+    /// #3's place), while a query reads the type's shared counts and copies
+    /// its live entries, each under the list's lock, pruning as it goes.
+    /// The query sees each entry at most once, every entry listed before it
+    /// began that stays alive (#2, #4), none that had died before it began,
+    /// and never more live than registered.
+    ///
+    /// Fails when the protocol is weakened: an entry listed before it is
+    /// counted, or a query that reads a cell's count before taking its
+    /// list's lock, shows more live than registered; a lock whose acquire
+    /// is relaxed lets the query read the list without seeing the push.
+    #[test]
+    fn a_query_sees_each_live_entry_once_while_the_owner_pushes_and_prunes() {
+        model(|| {
+            let ty: &'static TypeEntry = TypeEntry::leak(TypeId::of::<u64>(), "u64", 0);
+            let cell = ty.exiting; // the type's one cell
+            *cell.arcs.lock() = WeakList::pruning_from(2);
+            // Bit `id` set once #id is listed (`listed`), or has died (`dead`).
+            let (listed, dead) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+            let owner = {
+                let (listed, dead) = (Arc::clone(&listed), Arc::clone(&dead));
+                thread::spawn(move || {
+                    let register = |id: u64, value: &Arc<u64>| {
+                        cell.list_arc(entry(id, value));
+                        listed.fetch_or(1 << id, Release);
+                    };
+                    let (first, second) = (Arc::new(1), Arc::new(2));
+                    register(1, &first);
+                    register(2, &second);
+                    drop(first);
+                    dead.fetch_or(1 << 1, Release);
+                    let third = Arc::new(3);
+                    register(3, &third);
+                    drop(third);
+                    dead.fetch_or(1 << 3, Release);
+                    let fourth = Arc::new(4);
+                    register(4, &fourth);
+                    (second, fourth)
+                })
+            };
+            let (listed_before, dead_before) = (listed.load(Acquire), dead.load(Acquire));
+            let (registered, live) = ty.shared_counts();
+            let mut seen: Vec<u64> = ty.live_arcs(&|_| true).iter().map(|(stamp, _)| stamp.id).collect();
+            assert!(live as u64 <= registered, "{live} live > {registered} registered");
+            seen.sort_unstable();
+            assert!(seen.windows(2).all(|w| w[0] != w[1]), "an entry seen twice: {seen:?}");
+            for id in [2, 4] {
+                assert!(listed_before & (1 << id) == 0 || seen.contains(&id), "#{id} missed: {seen:?}");
+            }
+            for id in [1, 3] {
+                assert!(dead_before & (1 << id) == 0 || !seen.contains(&id), "#{id} seen dead: {seen:?}");
+            }
+            let kept = owner.join().unwrap();
+            assert_eq!(ty.shared_counts(), (4, 2));
+            assert_eq!(ty.live_arcs(&|_| true).iter().map(|(s, _)| s.id).collect::<Vec<_>>(), [2, 4]);
+            drop(kept);
+        });
     }
 }

@@ -13,19 +13,29 @@
 //! Names read from files are interned: each distinct type name, module, file
 //! and site is allocated once and kept for the life of the process (the
 //! queries hold them as `&'static str`, as they hold the names of live
-//! types). Types read from files get keys of their own, by name, counting
-//! down from `u32::MAX`: two files agree on them, so they can be compared; a
-//! file compared with a live snapshot shares no type with it.
+//! types). Types read from files get indexes of their own, by name,
+//! counting down from `u32::MAX`: two files agree on them, so they can be
+//! compared; a file compared with a live snapshot shares no type with it.
+//!
+//! | file | what |
+//! |---|---|
+//! | `mod.rs` | [`JsonError`], [`Snapshot::from_json`], [`Timeline::from_json`], the schema check |
+//! | `fields.rs` | `Obj`: an object of the document, its fields read with errors that name their path; seconds back to `Duration`s |
+//! | `intern.rs` | the names, sites and type indexes of files, kept for the process's life |
+
+mod fields;
+mod intern;
 
 use crate::json::SCHEMA_VERSION;
 use crate::pattern::Pattern;
-use crate::site::Site;
-use crate::snapshot::{Counts, Instance, Snapshot, TypeCounts};
-use crate::watch::{lock, Point, Timeline};
-use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+use crate::snapshot::{Counts, Instance, Snapshot, Taken, TypeCounts};
+use crate::watch::{Point, Timeline};
+use fields::{describe, duration, nanos, Obj};
+use intern::{intern, site, type_index};
+use serde_json::Value;
+use std::collections::HashSet;
 use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Why a JSON document could not be read back: not JSON, not an instrack
@@ -82,7 +92,7 @@ impl Snapshot {
     /// `Debug` text the file recorded; creation backtraces are not in files.
     /// Writing it again gives the same JSON. Two files compare by type name;
     /// a file and a live snapshot share no type (see the module docs of
-    /// `json_read.rs`). With tracking compiled out, the queries of the
+    /// `src/json_read/`). With tracking compiled out, the queries of the
     /// snapshot read back say so, as every query does.
     ///
     /// # Errors
@@ -123,42 +133,34 @@ impl Snapshot {
             let bytes = t.opt_count("estimated_bytes")?;
             // What `estimated_bytes` multiplies back: the size of one value.
             let value_size = bytes.map(|b| if counts.live == 0 { 0 } else { (b / counts.live as u64) as usize });
-            types.push(TypeCounts { key: type_key(name), name, counts, value_size });
+            types.push(TypeCounts { index: type_index(name), name, counts, value_size });
         }
         let mut instances = Vec::new();
         for i in doc.array("instances")? {
             let type_name = intern(i.str("type")?);
-            instances.push(Instance {
-                id: i.u64("id")?,
-                type_key: type_key(type_name),
+            let (id, at) = (i.u64("id")?, site(i.str("module")?, i.str("file")?, i.u32("line")?));
+            let read = Instance::read_back(
+                id,
+                type_index(type_name),
                 type_name,
-                site: site(i.str("module")?, i.str("file")?, i.u32("line")?),
-                thread: Arc::from(i.str("thread")?),
-                age: i.secs("age_secs")?,
-                value: None,
-                debug: OnceLock::from(i.opt_str("debug")?.map(Box::from)),
-                clone_of: i.opt_u64("clone_of")?,
-                backtrace: None,
-            });
+                at,
+                i.str("thread")?.into(),
+                i.secs("age_secs")?,
+            );
+            let debug = OnceLock::from(i.opt_str("debug")?.map(Box::from));
+            instances.push(Instance { debug, clone_of: i.opt_u64("clone_of")?, ..read });
         }
         let unmatched = doc.strings("unmatched")?;
-        let pattern = doc.opt_str("pattern")?.map(str::to_owned);
-        let (selection, error) = match pattern.as_deref().map(Pattern::parse) {
-            None => (None, None),
-            Some(Ok(selection)) => (Some(selection), None),
-            Some(Err(message)) => (None, Some(message)),
-        };
-        Ok(Snapshot {
-            enabled,
-            types,
-            instances,
-            pattern,
-            unmatched,
-            error,
-            selection,
-            taken: taken_unix_secs.map_or_else(Instant::now, instant_of),
-            taken_unix_secs,
-        })
+        let pattern = doc.opt_str("pattern")?;
+        let taken = Taken { at: taken_unix_secs.map_or_else(Instant::now, instant_of), unix_secs: taken_unix_secs };
+        let mut snapshot = Snapshot::of(enabled, types, instances, taken);
+        if let Some(pattern) = pattern {
+            snapshot = snapshot.selected_by(pattern, Pattern::parse(pattern));
+        }
+        // As the file says, though `selected_by` finds the same for a file
+        // instrack wrote: writing it again gives the same JSON.
+        snapshot.unmatched = unmatched;
+        Ok(snapshot)
     }
 }
 
@@ -276,149 +278,6 @@ fn document(text: &str, kind: &str) -> Result<Obj<'static>, JsonError> {
     Ok(Obj::root(map, expected))
 }
 
-/// A JSON value as an error message names it: its kind, and a short value.
-fn describe(v: &Value) -> String {
-    match v {
-        Value::Null => "null".to_owned(),
-        Value::Bool(b) => format!("{b}"),
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(s) if s.chars().count() > 40 => format!("a string {:?}…", s.chars().take(40).collect::<String>()),
-        Value::String(s) => format!("the string {s:?}"),
-        Value::Array(_) => "an array".to_owned(),
-        Value::Object(_) => "an object".to_owned(),
-    }
-}
-
-/// An object of the document and the path that leads to it (for errors).
-struct Obj<'a> {
-    map: std::borrow::Cow<'a, Map<String, Value>>,
-    path: String,
-}
-
-impl Obj<'static> {
-    fn root(map: Map<String, Value>, path: String) -> Obj<'static> {
-        Obj { map: std::borrow::Cow::Owned(map), path }
-    }
-}
-
-impl<'a> Obj<'a> {
-    fn error(&self, key: &str, problem: impl fmt::Display) -> JsonError {
-        JsonError::new(format!("{}.{key}: {problem}", self.path))
-    }
-
-    /// The field's value; `None` when missing or `null`.
-    fn opt(&self, key: &str) -> Option<&Value> {
-        self.map.get(key).filter(|v| !v.is_null())
-    }
-
-    fn get(&self, key: &str) -> Result<&Value, JsonError> {
-        self.map.get(key).ok_or_else(|| self.error(key, "missing"))
-    }
-
-    fn expected(&self, key: &str, what: &str, found: &Value) -> JsonError {
-        self.error(key, format!("expected {what}, found {}", describe(found)))
-    }
-
-    fn bool(&self, key: &str) -> Result<bool, JsonError> {
-        let v = self.get(key)?;
-        v.as_bool().ok_or_else(|| self.expected(key, "true or false", v))
-    }
-
-    fn str(&self, key: &str) -> Result<&str, JsonError> {
-        let v = self.get(key)?;
-        v.as_str().ok_or_else(|| self.expected(key, "a string", v))
-    }
-
-    fn opt_str(&self, key: &str) -> Result<Option<&str>, JsonError> {
-        self.opt(key).map(|v| v.as_str().ok_or_else(|| self.expected(key, "a string or null", v))).transpose()
-    }
-
-    fn u64(&self, key: &str) -> Result<u64, JsonError> {
-        let v = self.get(key)?;
-        v.as_u64().ok_or_else(|| self.expected(key, "an integer from 0 to 2^64 - 1", v))
-    }
-
-    fn opt_u64(&self, key: &str) -> Result<Option<u64>, JsonError> {
-        self.opt(key).map(|v| v.as_u64().ok_or_else(|| self.expected(key, "an integer or null", v))).transpose()
-    }
-
-    fn u32(&self, key: &str) -> Result<u32, JsonError> {
-        let v = self.get(key)?;
-        v.as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| self.expected(key, "an integer from 0 to 2^32 - 1", v))
-    }
-
-    /// A count: an integer up to [`MAX_COUNT`].
-    fn count(&self, key: &str) -> Result<u64, JsonError> {
-        self.opt_count(key)?.ok_or_else(|| self.expected(key, "a count", self.map.get(key).unwrap_or(&Value::Null)))
-    }
-
-    fn opt_count(&self, key: &str) -> Result<Option<u64>, JsonError> {
-        let what = "an integer from 0 to 2^53";
-        self.opt(key)
-            .map(|v| v.as_u64().filter(|&n| n <= MAX_COUNT).ok_or_else(|| self.expected(key, what, v)))
-            .transpose()
-    }
-
-    fn opt_f64(&self, key: &str) -> Result<Option<f64>, JsonError> {
-        self.opt(key).map(|v| v.as_f64().ok_or_else(|| self.expected(key, "a number or null", v))).transpose()
-    }
-
-    /// A duration in seconds, as `json.rs` writes them.
-    fn secs(&self, key: &str) -> Result<Duration, JsonError> {
-        let v = self.get(key)?;
-        v.as_f64().and_then(duration).ok_or_else(|| self.expected(key, "a number of seconds from 0 to 2^64 ns", v))
-    }
-
-    fn array(&self, key: &str) -> Result<Vec<Obj<'_>>, JsonError> {
-        let v = self.get(key)?;
-        let items = v.as_array().ok_or_else(|| self.expected(key, "an array", v))?;
-        items
-            .iter()
-            .enumerate()
-            .map(|(n, item)| match item {
-                Value::Object(map) => {
-                    Ok(Obj { map: std::borrow::Cow::Borrowed(map), path: format!("{}.{key}[{n}]", self.path) })
-                }
-                other => {
-                    Err(self.error(&format!("{key}[{n}]"), format!("expected an object, found {}", describe(other))))
-                }
-            })
-            .collect()
-    }
-
-    fn strings(&self, key: &str) -> Result<Vec<String>, JsonError> {
-        let v = self.get(key)?;
-        let items = v.as_array().ok_or_else(|| self.expected(key, "an array of strings", v))?;
-        items
-            .iter()
-            .enumerate()
-            .map(|(n, item)| {
-                item.as_str().map(str::to_owned).ok_or_else(|| self.expected(&format!("{key}[{n}]"), "a string", item))
-            })
-            .collect()
-    }
-}
-
-/// Seconds as `json.rs` writes them (`Duration::as_secs_f64`) back to the
-/// nanosecond they came from, which writes the same number again: the whole
-/// seconds and the fraction are exact in an `f64`, and the nanosecond
-/// nearest the fraction is within half a unit of its last place. `None` if
-/// negative, not a number, or beyond what `u64` nanoseconds hold.
-fn duration(secs: f64) -> Option<Duration> {
-    if !(0.0..18_446_744_073.0).contains(&secs) {
-        return None;
-    }
-    let whole = secs.trunc();
-    let nanos = ((secs - whole) * 1e9).round() as u64;
-    Some(Duration::from_secs(whole as u64) + Duration::from_nanos(nanos))
-}
-
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
-}
-
 /// The `Instant` of a wall-clock time, on one fixed pairing of the two
 /// clocks for the whole process: two files read back are as far apart as
 /// their wall clocks say, to the nanosecond.
@@ -431,71 +290,4 @@ fn instant_of(unix_secs: f64) -> Instant {
     let later = duration(unix_secs - anchor_unix).and_then(|d| anchor.checked_add(d));
     let earlier = || duration(anchor_unix - unix_secs).and_then(|d| anchor.checked_sub(d));
     later.or_else(earlier).unwrap_or(anchor)
-}
-
-/// Names, sites and type keys read from files: each allocated once, for the
-/// life of the process (see the module docs).
-#[derive(Default)]
-struct Interned {
-    names: HashSet<&'static str>,
-    keys: HashMap<&'static str, u32>,
-    sites: HashMap<(&'static str, &'static str, u32), &'static Site>,
-}
-
-fn interned() -> &'static Mutex<Interned> {
-    static INTERNED: OnceLock<Mutex<Interned>> = OnceLock::new();
-    INTERNED.get_or_init(Mutex::default)
-}
-
-fn intern(name: &str) -> &'static str {
-    intern_in(&mut lock(interned()), name)
-}
-
-fn intern_in(interned: &mut Interned, name: &str) -> &'static str {
-    if let Some(&kept) = interned.names.get(name) {
-        return kept;
-    }
-    let kept: &'static str = Box::leak(Box::from(name));
-    interned.names.insert(kept);
-    kept
-}
-
-/// The key of a type read from a file, by name, counting down from `u32::MAX`.
-fn type_key(name: &'static str) -> u32 {
-    let mut interned = lock(interned());
-    let next = u32::MAX - interned.keys.len() as u32;
-    *interned.keys.entry(name).or_insert(next)
-}
-
-fn site(module: &str, file: &str, line: u32) -> &'static Site {
-    let mut interned = lock(interned());
-    let (module, file) = (intern_in(&mut interned, module), intern_in(&mut interned, file));
-    interned.sites.entry((module, file, line)).or_insert_with(|| Box::leak(Box::new(Site::new(module, file, line, 0))))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seconds_read_back_to_the_nanosecond() {
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for _ in 0..100_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            // Up to ~11 days (ages, sampler times) to the nanosecond.
-            let d = Duration::from_nanos(x % 1_000_000_000_000_000);
-            assert_eq!(duration(d.as_secs_f64()), Some(d));
-            // Wall clocks: the same number again.
-            let wall = Duration::from_nanos(1_700_000_000_000_000_000 + x % 100_000_000_000_000_000).as_secs_f64();
-            assert_eq!(duration(wall).map(|d| d.as_secs_f64()), Some(wall));
-            // And serde_json reads back the number it wrote (`float_roundtrip`).
-            let parsed: Value = serde_json::from_str(&serde_json::to_string(&wall).unwrap()).unwrap();
-            assert_eq!(parsed.as_f64(), Some(wall));
-        }
-        assert_eq!(duration(-1.0), None);
-        assert_eq!(duration(f64::NAN), None);
-        assert_eq!(duration(1e30), None);
-    }
 }

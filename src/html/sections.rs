@@ -1,0 +1,244 @@
+//! The page's five sections, in the order the page shows them: the leak
+//! suspects, the chart, the table of types, the live instances by creation
+//! site, the leaked cycles. Each writes one `<section>`, and says in a note
+//! why it is empty when it is.
+
+use super::{esc, svg, Page};
+use crate::text::{plural, Age, Bytes};
+use crate::{Instance, SiteGroup};
+use std::collections::HashMap;
+use std::fmt::{self, Write as _};
+
+/// How many live instances a creation site lists before "… and N more".
+const INSTANCES_PER_SITE: usize = 20;
+/// Sites with more instances than this start collapsed.
+const OPEN_SITE_LIMIT: usize = 5;
+/// How many creation sites the page lists.
+const SITES_SHOWN: usize = 200;
+/// How many leaked cycles the page draws.
+const CYCLES_SHOWN: usize = 20;
+/// How many of a suspect's most recent instances its site list looks at.
+const RECENT_PER_SUSPECT: usize = 100;
+
+impl Page<'_> {
+    /// Each suspect of the timeline: its rate, the reason, and where its
+    /// recent instances were made.
+    pub(super) fn suspects(&self, out: &mut String) -> fmt::Result {
+        out.push_str("<section id=\"suspects\"><h2>Leak suspects</h2>\n");
+        let Some(timeline) = self.timeline else {
+            out.push_str(
+                "<p class=\"note\">No timeline: suspects need samples over time. Start a \
+                 <code>Sampler</code> and pass its timeline to the page.</p></section>\n",
+            );
+            return Ok(());
+        };
+        let suspects = timeline.suspects();
+        if suspects.is_empty() {
+            writeln!(
+                out,
+                "<p class=\"ok\">No type kept growing over the {} sampled.</p></section>",
+                Age(timeline.span())
+            )?;
+            return Ok(());
+        }
+        out.push_str("<ol class=\"suspects\">\n");
+        for suspect in &suspects {
+            out.push_str("<li class=\"suspect\"><span class=\"type\">");
+            esc(out, suspect.type_name());
+            write!(
+                out,
+                "</span> <span class=\"rate\">{:+.1} per minute</span> <span class=\"since\">since {}</span>\
+                 <div class=\"reason\">",
+                suspect.per_minute(),
+                Age(suspect.since())
+            )?;
+            esc(out, suspect.reason());
+            out.push_str("</div>");
+            self.recent_sites(out, suspect.type_name())?;
+            out.push_str("</li>\n");
+        }
+        out.push_str("</ol></section>\n");
+        Ok(())
+    }
+
+    /// Where the most recent live instances of `type_name` were made: one
+    /// line per site, with the `Debug` text of its youngest instance there.
+    fn recent_sites(&self, out: &mut String, type_name: &str) -> fmt::Result {
+        let mut recent: Vec<&Instance> = self.snapshot.instances().filter(|i| i.type_name() == type_name).collect();
+        if recent.is_empty() {
+            return Ok(());
+        }
+        recent.sort_by_key(|i| i.age());
+        recent.truncate(RECENT_PER_SUSPECT);
+        write!(out, "<div class=\"recent\">its {} most recent live instances were made at:<ul>", recent.len())?;
+        let by_id: HashMap<u64, &Instance> = recent.iter().map(|i| (i.id(), *i)).collect();
+        for group in SiteGroup::group(recent.iter().copied()) {
+            out.push_str("<li>");
+            site(out, &group)?;
+            write!(out, " ×{}", group.count())?;
+            // A group keeps the order it was given: youngest first.
+            if let Some(debug) = group.ids().first().and_then(|id| by_id.get(id)).and_then(|i| i.debug()) {
+                out.push_str(" <span class=\"debug\">");
+                esc(out, debug);
+                out.push_str("</span>");
+            }
+            out.push_str("</li>");
+        }
+        out.push_str("</ul></div>");
+        Ok(())
+    }
+
+    /// The chart of live counts over time, when the timeline has samples.
+    pub(super) fn chart(&self, out: &mut String) -> fmt::Result {
+        out.push_str("<section id=\"chart\"><h2>Live instances over time</h2>\n");
+        match self.timeline {
+            Some(t) if t.series().iter().any(|s| !s.points().is_empty()) => svg::chart(out, t)?,
+            _ => out.push_str("<p class=\"note\">No timeline to chart.</p>"),
+        }
+        out.push_str("</section>\n");
+        Ok(())
+    }
+
+    /// The sortable table of tracked types: counts, estimated bytes, growth.
+    pub(super) fn table(&self, out: &mut String) -> fmt::Result {
+        // First sample to last, as `Timeline::growth` counts it, but shrinking
+        // types too: that one lists only the types that grew.
+        let growth: HashMap<&str, i64> = match self.timeline {
+            Some(t) => t
+                .series()
+                .iter()
+                .filter_map(|s| {
+                    let (first, last) = (s.points().first()?, s.points().last()?);
+                    Some((s.type_name(), last.live() as i64 - first.live() as i64))
+                })
+                .collect(),
+            None => HashMap::new(),
+        };
+        out.push_str(
+            "<section id=\"types\"><h2>Tracked types</h2>\n<p class=\"note\">Click a column's header to sort \
+             by it.</p>\n<table class=\"sortable\" id=\"types-table\"><thead><tr>\
+             <th data-key=\"type\">type</th><th data-key=\"live\" class=\"num\" aria-sort=\"descending\">live</th>\
+             <th data-key=\"total\" class=\"num\">total</th><th data-key=\"peak\" class=\"num\">peak</th>\
+             <th data-key=\"bytes\" class=\"num\" title=\"size of the value at registration × live; \
+             shared values only\">est. bytes</th><th data-key=\"growth\" class=\"num\">growth</th></tr></thead>\n<tbody>\n",
+        );
+        for t in self.snapshot.types() {
+            let c = t.counts();
+            out.push_str("<tr><td data-v=\"");
+            esc(out, t.name());
+            out.push_str("\">");
+            esc(out, t.name());
+            write!(
+                out,
+                "</td><td class=\"num\" data-v=\"{0}\">{0}</td><td class=\"num\" data-v=\"{1}\">{1}</td>\
+                 <td class=\"num\" data-v=\"{2}\">{2}</td>",
+                c.live, c.total, c.peak
+            )?;
+            // Known for values tracked with `track!(&value)`, whose size was
+            // seen at registration; a `Tracked` field's owner was not built yet.
+            match t.estimated_bytes() {
+                Some(b) => write!(out, "<td class=\"num\" data-v=\"{b}\">{}</td>", Bytes(b))?,
+                None => out.push_str("<td class=\"num\" data-v=\"-1\">—</td>"),
+            }
+            match growth.get(t.name()) {
+                Some(0) => out.push_str("<td class=\"num\" data-v=\"0\">0</td></tr>\n"),
+                Some(g) => writeln!(out, "<td class=\"num\" data-v=\"{g}\">{g:+}</td></tr>")?,
+                // Not sampled (made after the last sample), or no timeline.
+                None => out.push_str("<td class=\"num\" data-v=\"0\">—</td></tr>\n"),
+            }
+        }
+        out.push_str("</tbody></table></section>\n");
+        Ok(())
+    }
+
+    /// The live instances by creation site, largest group first, each a
+    /// `<details>` listing its oldest instances.
+    pub(super) fn sites(&self, out: &mut String) -> fmt::Result {
+        out.push_str("<section id=\"sites\"><h2>Live instances by creation site</h2>\n");
+        let by_site = self.snapshot.by_site();
+        if by_site.groups().len() == 0 {
+            out.push_str("<p class=\"note\">No live tracked instance.</p></section>\n");
+            return Ok(());
+        }
+        let instances: HashMap<u64, &Instance> = self.snapshot.instances().map(|i| (i.id(), i)).collect();
+        let hidden = by_site.groups().len().saturating_sub(SITES_SHOWN);
+        for group in by_site.groups().take(SITES_SHOWN) {
+            let count = group.count();
+            let open = if count <= OPEN_SITE_LIMIT { " open" } else { "" };
+            write!(out, "<details class=\"site\"{open}><summary>")?;
+            site(out, group)?;
+            out.push_str(" <span class=\"type\">");
+            esc(out, group.type_name());
+            writeln!(out, "</span> ×{count}</summary>\n<table class=\"instances\"><tbody>")?;
+            // A group lists its ids oldest first, as the snapshot does.
+            for i in group.ids().iter().take(INSTANCES_PER_SITE).filter_map(|id| instances.get(id)) {
+                write!(out, "<tr><td class=\"num\">#{}</td><td>thread ", i.id())?;
+                esc(out, i.thread());
+                write!(out, "</td><td>age {}</td><td class=\"debug\">", Age(i.age()))?;
+                if let Some(debug) = i.debug() {
+                    esc(out, debug);
+                }
+                out.push_str("</td></tr>\n");
+            }
+            out.push_str("</tbody></table>");
+            if count > INSTANCES_PER_SITE {
+                write!(out, "<p class=\"more\">… and {} more</p>", count - INSTANCES_PER_SITE)?;
+            }
+            out.push_str("</details>\n");
+        }
+        if hidden > 0 {
+            write!(out, "<p class=\"more\">… and {hidden} more sites</p>")?;
+        }
+        out.push_str("</section>\n");
+        Ok(())
+    }
+
+    /// Each leaked cycle, drawn and as DOT text.
+    pub(super) fn cycles_section(&self, out: &mut String) -> fmt::Result {
+        out.push_str("<section id=\"cycles\"><h2>Leaked reference cycles</h2>\n");
+        if self.cycles.is_empty() {
+            out.push_str(
+                "<p class=\"ok\">No leaked cycle among the tracked <code>Arc</code>/<code>Rc</code> \
+                 instances whose types implement <code>Trace</code>.</p></section>\n",
+            );
+            return Ok(());
+        }
+        for cycle in self.cycles.iter().take(CYCLES_SHOWN) {
+            let n = cycle.members().len();
+            write!(
+                out,
+                "<div class=\"cycle\"><h3>{n} instance{} kept alive only by each other{}</h3>\
+                 <div class=\"cycle-body\">",
+                plural(n),
+                match cycle.kept_alive().len() {
+                    0 => String::new(),
+                    k => format!(", keeping {k} more alive"),
+                }
+            )?;
+            svg::cycle(out, cycle)?;
+            out.push_str("<pre class=\"dot\">");
+            esc(out, &cycle.to_dot());
+            out.push_str("</pre></div></div>\n");
+        }
+        if self.cycles.len() > CYCLES_SHOWN {
+            write!(out, "<p class=\"more\">… and {} more cycles</p>", self.cycles.len() - CYCLES_SHOWN)?;
+        }
+        out.push_str("</section>\n");
+        Ok(())
+    }
+}
+
+/// Writes a site group's `file:line` as code. Groups made with backtraces
+/// on split by backtrace as well as by site (see [`SiteGroup::backtrace`]):
+/// the tooltip then shows which.
+fn site(out: &mut String, group: &SiteGroup) -> fmt::Result {
+    out.push_str("<code");
+    if let Some(backtrace) = group.backtrace() {
+        out.push_str(" title=\"");
+        esc(out, &backtrace.frames().join("\n"));
+        out.push('"');
+    }
+    out.push('>');
+    esc(out, group.file());
+    write!(out, ":{}</code>", group.line())
+}

@@ -1,0 +1,108 @@
+//! The drawing of one leaked cycle: its members on a circle, what they keep
+//! alive on an outer one, an arrow per reference.
+
+use super::{shorten, SUSPECT};
+use crate::cycles::Cycle;
+use crate::html::esc;
+use std::collections::HashMap;
+use std::fmt::{self, Write as _};
+
+/// How many nodes a cycle's drawing shows; larger cycles are left to the DOT text.
+const NODES_DRAWN: usize = 40;
+
+/// Writes a small graph of `cycle`: members on a circle (red), what they keep
+/// alive on an outer circle (grey), one arrow per reference.
+pub(crate) fn cycle(out: &mut String, cycle: &Cycle) -> fmt::Result {
+    let nodes: Vec<(&crate::RefNode, bool)> =
+        cycle.members().iter().map(|n| (n, true)).chain(cycle.kept_alive().iter().map(|n| (n, false))).collect();
+    if nodes.len() > NODES_DRAWN {
+        return write!(
+            out,
+            "<p class=\"note\">{} instances: too many to draw here; paste the DOT text into Graphviz.</p>",
+            nodes.len()
+        );
+    }
+    let members = cycle.members().len();
+    let kept = nodes.len() - members;
+    let inner = (members as f64 * 22.0).max(50.0);
+    let outer = inner + if kept > 0 { 80.0 } else { 0.0 };
+    let size = 2.0 * outer + 140.0;
+    let c = size / 2.0;
+    let mut at: HashMap<u64, (f64, f64)> = HashMap::new();
+    let place = |i: usize, n: usize, r: f64| {
+        let a = std::f64::consts::TAU * i as f64 / n.max(1) as f64 - std::f64::consts::FRAC_PI_2;
+        (c + r * a.cos(), c + r * a.sin())
+    };
+    for (i, (node, _)) in nodes.iter().take(members).enumerate() {
+        at.insert(node.instance().id(), place(i, members, inner));
+    }
+    for (i, (node, _)) in nodes.iter().skip(members).enumerate() {
+        at.insert(node.instance().id(), place(i, kept, outer));
+    }
+    writeln!(
+        out,
+        "<svg class=\"cycle-graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{size:.0}\" height=\"{size:.0}\" \
+         viewBox=\"0 0 {size:.0} {size:.0}\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
+         markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" \
+         fill=\"#555\"/></marker></defs>"
+    )?;
+    const R: f64 = 16.0;
+    for &(from, to) in cycle.edges() {
+        let (Some(&(x1, y1)), Some(&(x2, y2))) = (at.get(&from), at.get(&to)) else { continue };
+        let (dx, dy) = (x2 - x1, y2 - y1);
+        let len = (dx * dx + dy * dy).sqrt().max(1e-9);
+        let (ux, uy) = (dx / len, dy / len);
+        if from == to {
+            // A value that holds itself: a small loop above the node.
+            write!(
+                out,
+                "<path class=\"edge\" d=\"M{:.1},{:.1} c-18,-34 18,-34 0,0\" fill=\"none\" stroke=\"#555\" \
+                 marker-end=\"url(#arrow)\"/>",
+                x1,
+                y1 - R
+            )?;
+            continue;
+        }
+        // Bent to its left, so that a → b and b → a are two arcs, not one line.
+        let (px, py) = (-uy * 0.25 * len, ux * 0.25 * len);
+        let (cx, cy) = ((x1 + x2) / 2.0 + px, (y1 + y2) / 2.0 + py);
+        let toward = |fx: f64, fy: f64, tx: f64, ty: f64| {
+            let (dx, dy) = (tx - fx, ty - fy);
+            let l = (dx * dx + dy * dy).sqrt().max(1e-9);
+            (fx + dx / l * R, fy + dy / l * R)
+        };
+        let (sx, sy) = toward(x1, y1, cx, cy);
+        let (ex, ey) = toward(x2, y2, cx, cy);
+        write!(
+            out,
+            "<path class=\"edge\" d=\"M{sx:.1},{sy:.1} Q{cx:.1},{cy:.1} {ex:.1},{ey:.1}\" fill=\"none\" \
+             stroke=\"#555\" marker-end=\"url(#arrow)\"/>"
+        )?;
+    }
+    for (node, member) in &nodes {
+        let i = node.instance();
+        let (x, y) = at[&i.id()];
+        let fill = if *member { "#f8d7da" } else { "#e9ecef" };
+        let stroke = if *member { SUSPECT } else { "#888" };
+        write!(
+            out,
+            "<g class=\"node\"><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{R}\" fill=\"{fill}\" stroke=\"{stroke}\"/>\
+             <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">#{}</text><text x=\"{x:.1}\" y=\"{:.1}\" \
+             text-anchor=\"middle\">",
+            y + 4.0,
+            i.id(),
+            y + R + 13.0
+        )?;
+        let short = i.type_name().rsplit("::").next().unwrap_or(i.type_name());
+        esc(out, &shorten(short, 24));
+        out.push_str("</text><title>");
+        esc(out, i.type_name());
+        if let Some(debug) = i.debug() {
+            out.push('\n');
+            esc(out, debug);
+        }
+        out.push_str("</title></g>\n");
+    }
+    out.push_str("</svg>");
+    Ok(())
+}
