@@ -19,3 +19,11 @@ RUSTDOCFLAGS="--cfg docsrs -D warnings" cargo +nightly doc --all-features --no-d
 # The page of a feature-gated item says which feature it needs.
 page=$(cat target/docsrs/doc/instrack/fn.serve.html)
 assert_contains "$page" "crate feature <code>http</code>" "docs.rs would not say that serve needs the http feature"
+
+# ARCHITECTURE.md is the map of src/: a file it does not name is a room
+# nobody was told about (a row may name siblings by their short name).
+step "docs: ARCHITECTURE.md names every file under src/"
+map=$(cat ARCHITECTURE.md)
+for file in $(git ls-files 'src/*.rs'); do
+  case "$map" in *"\`$file\`"* | *"\`${file##*/}\`"*) ;; *) fail "ARCHITECTURE.md does not name $file" ;; esac
+done
