@@ -66,6 +66,8 @@ pub(crate) struct Taken {
     pub(crate) at: Instant,
     /// The wall clock of `at` as the file the snapshot was read from
     /// recorded it (feature `serde`); `None` for a snapshot taken here.
+    /// Read only by `json.rs`.
+    #[cfg_attr(not(feature = "serde"), allow(dead_code))]
     pub(crate) unix_secs: Option<f64>,
 }
 
