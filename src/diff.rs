@@ -100,12 +100,12 @@ impl Snapshot {
     /// assert_eq!(diff.new_instances().count(), 3);
     /// ```
     pub fn diff(&self, earlier: &Snapshot) -> Diff {
-        let swapped = earlier.taken > self.taken;
+        let swapped = earlier.taken.at > self.taken.at;
         if !crate::ENABLED {
             let (newer, older) = if swapped { (earlier, self) } else { (self, earlier) };
             return Diff {
                 enabled: false,
-                interval: newer.taken.saturating_duration_since(older.taken),
+                interval: newer.taken.at.saturating_duration_since(older.taken.at),
                 types: Vec::new(),
                 new_instances: Vec::new(),
                 swapped,
@@ -149,7 +149,7 @@ impl Snapshot {
             self.instances.iter().filter(|i| !old.contains(&i.id) && selection.selects(i.type_name)).cloned().collect();
         Diff {
             enabled: self.enabled,
-            interval: self.taken.saturating_duration_since(earlier.taken),
+            interval: self.taken.at.saturating_duration_since(earlier.taken.at),
             types,
             new_instances,
             swapped: false,

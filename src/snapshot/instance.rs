@@ -167,6 +167,34 @@ impl Instance {
     }
 }
 
+/// Instances read back from JSON (`json_read/`).
+#[cfg(feature = "serde")]
+impl Instance {
+    /// An instance as a file records it: no live value to format (set
+    /// `debug` to the text the file kept), no clone mark, no backtrace.
+    pub(crate) fn read_back(
+        id: u64,
+        type_index: u32,
+        type_name: &'static str,
+        site: &'static Site,
+        thread: Arc<str>,
+        age: Duration,
+    ) -> Instance {
+        Instance {
+            id,
+            type_index,
+            type_name,
+            site,
+            thread,
+            age,
+            value: None,
+            debug: OnceLock::new(),
+            clone_of: None,
+            backtrace: None,
+        }
+    }
+}
+
 impl fmt::Display for Instance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

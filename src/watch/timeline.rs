@@ -18,6 +18,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+// Timelines read back from JSON (`json_read/`): a child module, so that it
+// builds them from the private fields whose invariant is stated above.
+#[cfg(feature = "serde")]
+mod restore;
+
 /// Samples kept at full resolution, per type.
 pub(crate) const RECENT: usize = 120;
 /// Buckets kept at each coarser level, per type.
@@ -117,13 +122,14 @@ impl Series {
         &self.points
     }
 
-    pub(crate) fn name_arc(&self) -> &Arc<str> {
-        &self.name
+    /// The live count of the series' first sample (kept when it merges
+    /// into an older bucket): where [`Timeline::growth`] counts from.
+    pub fn first_live(&self) -> usize {
+        self.first_live
     }
 
-    /// The live count of the series' first sample.
-    pub(crate) fn first_live(&self) -> usize {
-        self.first_live
+    pub(crate) fn name_arc(&self) -> &Arc<str> {
+        &self.name
     }
 
     fn push(&mut self, p: Point) {

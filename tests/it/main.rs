@@ -20,6 +20,8 @@ mod html;
 mod http;
 #[cfg(feature = "serde")]
 mod json;
+#[cfg(feature = "serde")]
+mod json_read;
 mod layout;
 mod leaks;
 mod races;
