@@ -217,7 +217,10 @@ impl Page<'_> {
             )?;
             svg::cycle(out, cycle)?;
             out.push_str("<pre class=\"dot\">");
-            esc(out, &cycle.to_dot());
+            for line in cycle.to_dot().lines() {
+                esc(out, line);
+                out.push('\n');
+            }
             out.push_str("</pre></div></div>\n");
         }
         if self.cycles.len() > CYCLES_SHOWN {
@@ -235,7 +238,12 @@ fn site(out: &mut String, group: &SiteGroup) -> fmt::Result {
     out.push_str("<code");
     if let Some(backtrace) = group.backtrace() {
         out.push_str(" title=\"");
-        esc(out, &backtrace.frames().join("\n"));
+        for (i, frame) in backtrace.frames().iter().enumerate() {
+            if i > 0 {
+                out.push_str("&#10;"); // a line break in the tooltip
+            }
+            esc(out, frame);
+        }
         out.push('"');
     }
     out.push('>');

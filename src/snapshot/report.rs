@@ -3,7 +3,7 @@
 
 use super::{Instance, Snapshot};
 use crate::pattern::short_generics;
-use crate::text::{plural, write_best_effort, Age, Bytes, COMPILED_OUT_EXPLAINED};
+use crate::text::{plural, write_best_effort, Age, Bytes, Escaped, COMPILED_OUT_EXPLAINED};
 use std::{fmt, io};
 
 /// How many instances of one type a report lists before "… and N more".
@@ -33,7 +33,7 @@ impl fmt::Display for Snapshot {
         }
         for t in &self.types {
             let c = t.counts;
-            write!(f, "{}: {} live, {} total, {} peak", short_generics(t.name), c.live, c.total, c.peak)?;
+            write!(f, "{}: {} live, {} total, {} peak", Escaped(&short_generics(t.name)), c.live, c.total, c.peak)?;
             match t.estimated_bytes() {
                 Some(bytes) if c.live > 0 => writeln!(f, ", ~{} held", Bytes(bytes))?,
                 _ => writeln!(f)?,
@@ -41,10 +41,17 @@ impl fmt::Display for Snapshot {
             let of_type = || self.instances.iter().filter(|i| i.type_index == t.index);
             let shown: Vec<&Instance> = of_type().take(REPORT_LIMIT).collect();
             let id_width = shown.iter().map(|i| digits(i.id)).max().unwrap_or(0);
-            let sites: Vec<String> = shown.iter().map(|i| format!("{}:{}", i.site.file, i.site.line)).collect();
+            let sites: Vec<String> =
+                shown.iter().map(|i| format!("{}:{}", Escaped(i.site.file), i.site.line)).collect();
             let site_width = sites.iter().map(|s| s.chars().count()).max().unwrap_or(0);
             for (i, site) in shown.iter().zip(&sites) {
-                write!(f, "    #{:<id_width$}  {site:<site_width$}  thread {}  age {}", i.id, i.thread, Age(i.age))?;
+                write!(
+                    f,
+                    "    #{:<id_width$}  {site:<site_width$}  thread {}  age {}",
+                    i.id,
+                    Escaped(&i.thread),
+                    Age(i.age)
+                )?;
                 if let Some(original) = i.clone_of {
                     write!(f, "  clone of #{original}")?;
                 }
@@ -54,7 +61,7 @@ impl fmt::Display for Snapshot {
                 }
                 if let Some(short) = i.short_backtrace() {
                     for frame in short.frames() {
-                        writeln!(f, "        at {frame}")?;
+                        writeln!(f, "        at {}", Escaped(frame))?;
                     }
                 }
             }
