@@ -82,7 +82,9 @@ impl SiteGroup {
                 backtrace: trace,
             });
             g.ids.push(i.id);
-            if !g.threads.contains(&i.thread) {
+            // Consecutive instances often share a thread; the rest are
+            // removed by one sort below, not a search per instance.
+            if g.threads.last() != Some(&i.thread) {
                 g.threads.push(i.thread.clone());
             }
         }
@@ -90,6 +92,7 @@ impl SiteGroup {
         groups.sort_by_key(|g| std::cmp::Reverse(g.ids.len()));
         for g in &mut groups {
             g.threads.sort_unstable();
+            g.threads.dedup();
         }
         groups
     }
