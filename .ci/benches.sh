@@ -9,5 +9,11 @@ cargo bench --no-run -q
 cargo bench --no-run -q --features tracking
 cargo bench --no-run -q --features html,tracking --bench html
 
+# Fails if a report, the by-site text or the page costs more than 10x the
+# snapshot it reads (10,000 types x 10 instances; a ratio in one run, so the
+# machine's load cancels out).
+step "the report_cost bench runs: each text at most 10x its snapshot"
+cargo bench -q --bench report_cost --features html,tracking
+
 step "the watch bench runs: cost of a sample, memory of a day-long timeline"
 cargo bench -q --bench watch --features tracking

@@ -218,7 +218,8 @@ impl fmt::Display for Diff {
         if self.types.is_empty() {
             return Ok(());
         }
-        let names: Vec<_> = self.types.iter().map(|t| short_generics(t.name)).collect();
+        let names: Vec<_> =
+            self.types.iter().map(|t| crate::text::escape(&short_generics(t.name)).into_owned()).collect();
         let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(4).max(4);
         writeln!(f, "    {:<width$}  {:>8}  {:>8}  {:>8}  {:>8}", "type", "new", "deleted", "delta", "live")?;
         for (t, name) in self.types.iter().zip(&names) {

@@ -6,7 +6,7 @@
 //! snapshot formats only what is printed and keeps no value alive.
 
 use crate::site::Site;
-use crate::text::Age;
+use crate::text::{Age, Escaped};
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -201,9 +201,9 @@ impl fmt::Display for Instance {
             f,
             "#{}  {}:{}  thread {}  age {}",
             self.id,
-            self.site.file,
+            Escaped(self.site.file),
             self.site.line,
-            self.thread,
+            Escaped(&self.thread),
             Age(self.age)
         )?;
         match self.clone_of {

@@ -13,6 +13,7 @@ mod browser;
 mod counting;
 mod cycles;
 mod diff;
+mod escaping;
 mod fixtures;
 #[cfg(feature = "html")]
 mod html;
