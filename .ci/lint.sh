@@ -24,3 +24,12 @@ cargo clippy --release --all-targets --all-features -- -D warnings
 step "clippy: serde,signal, debug and release"
 cargo clippy --all-targets --features serde,signal -- -D warnings
 cargo clippy --release --all-targets --features serde,signal -- -D warnings
+
+# Each optional feature alone: an import or item used only when another
+# feature is on warns in no other run. The library only, where such code is.
+step "clippy: each feature alone (the library, debug and release)"
+for feature in $(sed -n '/^\[features\]/,/^\[/{s/^\([a-z_-]*\) *=.*/\1/p}' Cargo.toml); do
+  [ "$feature" = default ] && continue
+  cargo clippy -q --lib --features "$feature" -- -D warnings
+  cargo clippy -q --lib --release --features "$feature" -- -D warnings
+done

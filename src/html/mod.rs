@@ -34,6 +34,7 @@ mod date;
 mod sections;
 mod svg;
 
+#[cfg(feature = "http")] // the endpoint sends it as a header too
 pub(crate) use assets::CONTENT_SECURITY_POLICY;
 
 use crate::cycles::Cycle;
