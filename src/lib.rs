@@ -209,6 +209,7 @@ mod json;
 mod leaks;
 mod lock;
 mod pattern;
+mod payload;
 mod shared;
 mod site;
 mod snapshot;
