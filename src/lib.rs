@@ -197,6 +197,9 @@
 //! std's either while user code runs: each section is formatted before
 //! stderr (or the report file) is locked for its one write.
 #![deny(missing_docs, unsafe_code)]
+// docs.rs (`--cfg docsrs`, nightly): each feature-gated item says which
+// feature it needs. Nightly's `doc_cfg` infers that from the item's `cfg`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 mod backtraces;
