@@ -79,10 +79,19 @@ fn run(debug: DebugFn, value: &dyn Any, mut w: Writer) -> Result<Writer, String>
         Ok(Err(_)) if w.cut => Ok(w),
         Ok(Err(_)) => Err(framed("<Debug returned an error after ", &format!("{:?}", w.out), ">")),
         Err(payload) => {
-            let text = framed("<Debug panicked: ", payload::message(&payload), ">");
+            let text = framed("<Debug panicked: ", message(&payload), ">");
             payload::dispose(payload);
             Err(text)
         }
+    }
+}
+
+/// A panic payload's message, when it is one (`panic!` gives a `&str` or a
+/// `String`); `"non-string payload"` otherwise.
+fn message(payload: &payload::Payload) -> &str {
+    match payload.downcast_ref::<&str>() {
+        Some(s) => s,
+        None => payload.downcast_ref::<String>().map_or("non-string payload", String::as_str),
     }
 }
 
