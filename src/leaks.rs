@@ -72,7 +72,11 @@ impl Checkpoint {
     pub fn assert_no_survivors(&self) {
         let survivors = self.survivors();
         if !survivors.is_empty() {
-            panic!("{}", Survivors(&survivors));
+            // Formatted before `panic!`, not by it: the text runs survivors'
+            // `Debug`, and a panic inside one while the panic machinery formats
+            // its message would abort the process (the `Debug` text catches it).
+            let text = Survivors(&survivors).to_string();
+            panic!("{text}");
         }
     }
 }

@@ -194,7 +194,9 @@
 //! use of a type; `track!(&arc)` takes the type's list lock briefly. Queries
 //! take short internal locks and never run user code under them: `Debug`
 //! text is formatted, and temporary strong references are dropped (which may
-//! run a `Drop`), after every lock is released.
+//! run a `Drop`), after every lock is released. Reports hold no lock of
+//! std's either while user code runs: each section is formatted before
+//! stderr (or the report file) is locked for its one write.
 #![deny(missing_docs, unsafe_code)]
 // docs.rs (`--cfg docsrs`, nightly): each feature-gated item says which
 // feature it needs. Nightly's `doc_cfg` infers that from the item's `cfg`.
@@ -217,6 +219,7 @@ mod lock;
 #[cfg(feature = "metrics")]
 mod metrics_out;
 mod pattern;
+mod payload;
 mod shared;
 mod site;
 mod snapshot;

@@ -1,5 +1,5 @@
-//! Text that every output shares: ages, byte sizes, the plural suffix, the
-//! one "compiled out" message, and the best-effort write of a debugging aid.
+//! Text that every output shares: ages, byte sizes, the plural suffix, and
+//! the one "compiled out" message.
 //!
 //! Each output format (plain text, DOT, HTML) wraps these in its own frame;
 //! none re-words them.
@@ -17,8 +17,6 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::fmt::Write as _;
-use std::io;
-use std::path::Path;
 use std::time::Duration;
 
 /// The sentence `COMPILED_OUT` and `COMPILED_OUT_EXPLAINED` share, as a
@@ -59,20 +57,6 @@ pub(crate) fn plural<N: PartialEq + From<u8>>(n: N) -> &'static str {
     } else {
         "s"
     }
-}
-
-/// Writes with `write` to stderr, or appends to `file` when one is named,
-/// and ignores every error: a debugging aid must not take the program down
-/// because its output is closed or a file cannot be written.
-///
-/// Always inlined, so that a caller that names no file (`report`) links no
-/// file-opening code: compiled out, that is most of what `report` costs.
-#[inline(always)]
-pub(crate) fn write_best_effort(file: Option<&Path>, write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>) {
-    let _ = match file {
-        Some(path) => std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| write(&mut f)),
-        None => write(&mut io::stderr().lock()),
-    };
 }
 
 /// Whether plain text must escape `c`: control characters, and the line

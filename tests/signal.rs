@@ -7,7 +7,9 @@
 
 use instrack::{track, Tracked};
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 struct SigLeak {
@@ -41,17 +43,17 @@ fn wait_for_reports(file: &std::path::Path, n: usize) {
     }
 }
 
-#[test]
-fn sigusr1_writes_a_report_each_time_and_the_process_lives_on() {
-    let file = std::env::temp_dir().join(format!("instrack-signal-{}", std::process::id()));
-    let _ = std::fs::remove_file(&file);
+/// Starts the child with `INSTRACK_REPORT_FILE=file` and waits until it has
+/// registered; returns it with its stdout.
+fn start_child(file: &Path, stderr: Stdio) -> (Child, BufReader<ChildStdout>) {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "child", "--nocapture", "--test-threads=1"])
         .env("INSTRACK_SIGNAL_CHILD", "1")
-        .env("INSTRACK_REPORT_FILE", &file)
+        .env("INSTRACK_REPORT_FILE", file)
         .env_remove("INSTRACK_REPORT")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
@@ -62,6 +64,14 @@ fn sigusr1_writes_a_report_each_time_and_the_process_lives_on() {
         assert!(stdout.read_line(&mut line).unwrap() > 0, "the child ended before registering");
     }
     assert!(line.trim_end().ends_with("ready Some(\"SigLeak\")"), "{line}");
+    (child, stdout)
+}
+
+#[test]
+fn sigusr1_writes_a_report_each_time_and_the_process_lives_on() {
+    let file = std::env::temp_dir().join(format!("instrack-signal-{}", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let (mut child, mut stdout) = start_child(&file, Stdio::inherit());
 
     let pid = child.id().to_string();
     for n in 1..=2 {
@@ -93,4 +103,45 @@ fn sigusr1_writes_a_report_each_time_and_the_process_lives_on() {
             assert!(report.contains("compiled out"), "{report}");
         }
     }
+}
+
+/// Issue 16, fault 7: a report file that cannot be opened does not lose the
+/// signal report: it goes to stderr, after one line that says why.
+#[test]
+fn an_unwritable_report_file_sends_the_signal_report_to_stderr_saying_why() {
+    let file = std::env::temp_dir().join(format!("instrack-signal-missing-{}", std::process::id())).join("report");
+    let (mut child, mut stdout) = start_child(&file, Stdio::piped());
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let reader = {
+        let (mut pipe, stderr) = (child.stderr.take().unwrap(), Arc::clone(&stderr));
+        std::thread::spawn(move || {
+            let mut buf = [0; 4096];
+            while let Ok(n @ 1..) = pipe.read(&mut buf) {
+                stderr.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-USR1", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // The growth section ends the report.
+    while !stderr.lock().unwrap().contains("instrack: growth since") && !stderr.lock().unwrap().contains("compiled out")
+    {
+        assert!(Instant::now() < deadline, "no report on stderr after SIGUSR1: {}", stderr.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    drop(child.stdin.take());
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(child.wait().unwrap().success(), "{rest}");
+    reader.join().unwrap();
+    let stderr = stderr.lock().unwrap().clone();
+    let why = format!(
+        "instrack: cannot write the report to {file:?}: No such file or directory (os error 2); writing it to stderr instead\n\
+         instrack: report on SIGUSR1\n"
+    );
+    assert!(stderr.contains(&why), "{stderr}");
+    let expected = if instrack::ENABLED { "signal::SigLeak: 3 live, 3 total" } else { "compiled out" };
+    assert!(stderr.contains(expected), "{stderr}");
+    assert!(!file.exists());
 }

@@ -52,7 +52,10 @@ impl Graph {
             notes[i] = match catch_unwind(AssertUnwindSafe(|| h.trace(&mut edges))) {
                 Ok(true) => untraced.first().map(|why| format!("not traced: {why}")),
                 Ok(false) => Some("no Trace impl".to_owned()),
-                Err(_) => Some("trace panicked".to_owned()),
+                Err(payload) => {
+                    crate::payload::dispose(payload);
+                    Some("trace panicked".to_owned())
+                }
             };
             out[i] = targets.iter().filter_map(|t| index.get(t).copied()).collect();
         }

@@ -130,10 +130,11 @@ impl Instance {
         self.age
     }
     /// The instance's `Debug` text, for instances tracked through `Arc` or
-    /// `Rc` (`track!(&value)`) whose type implements `Debug`: on one line, at
-    /// most 200 characters (a longer text shows the value's top level, what
-    /// is nested elided as `…`). A `Debug` that panicked gives
-    /// `<Debug panicked: message>`.
+    /// `Rc` (`track!(&value)`) whose type implements `Debug`: on one line
+    /// (control characters escaped), at most 200 characters, a closing `…`
+    /// included when cut (a longer text shows the value's top level, what is
+    /// nested elided as `…`). A `Debug` that panicked gives
+    /// `<Debug panicked: message>`, within the same 200 characters.
     ///
     /// Formatted on the first call, from the live value: snapshots and
     /// reports run `Debug` only for the values they print or a program asks
@@ -141,9 +142,16 @@ impl Instance {
     /// for a value dropped since the snapshot was taken, and for an `Rc` asked
     /// about on another thread than the one that tracked it.
     ///
+    /// # Panics
+    /// Only if the value's `Drop` panics, when this call held its last
+    /// strong reference (its last other owner let go meanwhile); a panic of
+    /// `Debug` is caught and shown as above.
+    ///
     /// # Locking behaviour
-    /// Runs the value's `Debug` (and, if the snapshot's holder was its last
-    /// owner meanwhile, its `Drop`) with no lock of instrack's held.
+    /// Runs the value's `Debug` (and, if this call ends up holding its last
+    /// strong reference, its `Drop`) with no lock held: none of instrack's,
+    /// and not this instance's cell either, so a `Debug` may wait for other
+    /// threads.
     ///
     /// # Examples
     /// ```
@@ -161,9 +169,15 @@ impl Instance {
     /// drop(config);
     /// ```
     pub fn debug(&self) -> Option<&str> {
-        self.debug
-            .get_or_init(|| self.value.as_ref().and_then(crate::imp::debug_text_of).map(String::into_boxed_str))
-            .as_deref()
+        if self.debug.get().is_none() {
+            // Formatted with nothing held, not even this cell (as
+            // `get_or_init` would hold it): a `Debug` that asks for the same
+            // text, or waits for a thread that does, cannot deadlock. Two
+            // threads asking at once may both format it; the first text is kept.
+            let text = self.value.as_ref().and_then(crate::imp::debug_text_of).map(String::into_boxed_str);
+            let _ = self.debug.set(text);
+        }
+        self.debug.get().and_then(Option::as_deref)
     }
 }
 

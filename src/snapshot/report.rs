@@ -3,7 +3,7 @@
 
 use super::{Instance, Snapshot};
 use crate::pattern::short_generics;
-use crate::text::{plural, write_best_effort, Age, Bytes, Escaped, COMPILED_OUT_EXPLAINED};
+use crate::text::{plural, Age, Bytes, Escaped, COMPILED_OUT_EXPLAINED};
 use std::{fmt, io};
 
 /// How many instances of one type a report lists before "… and N more".
@@ -11,6 +11,19 @@ pub(crate) const REPORT_LIMIT: usize = 20;
 
 impl fmt::Display for Snapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_report(f, |_| Ok(()))
+    }
+}
+
+impl Snapshot {
+    /// The report text, into `f`; `section_end` is called after each
+    /// section (the header, each type with its instances), so that
+    /// [`report_to`] can write each one as soon as it is formatted.
+    fn write_report<F: fmt::Write>(
+        &self,
+        f: &mut F,
+        mut section_end: impl FnMut(&mut F) -> fmt::Result,
+    ) -> fmt::Result {
         // `ENABLED` first: compiled out, the rest of this function is dead
         // code and not linked.
         if !crate::ENABLED || !self.enabled {
@@ -31,6 +44,7 @@ impl fmt::Display for Snapshot {
             Some(p) => writeln!(f, " matching {p:?}")?,
             None => writeln!(f)?,
         }
+        section_end(f)?;
         // The instances by type, each type's oldest first (a stable sort of
         // the snapshot's order): one sort, then a search per type, instead
         // of a scan of every instance per type.
@@ -76,11 +90,45 @@ impl fmt::Display for Snapshot {
             if more > 0 {
                 writeln!(f, "    … and {more} more")?;
             }
+            section_end(f)?;
         }
         for name in &self.unmatched {
             writeln!(f, "no tracked type matches {name:?}")?;
         }
         Ok(())
+    }
+}
+
+/// A report on its way to a writer: each section is formatted here first,
+/// running whatever user `Debug` it runs with no lock held (not even
+/// stderr's: the writer is not touched meanwhile), then written whole with
+/// one `write_all`. So the memory a report takes is one section's text, and
+/// a writer that locks (`io::Stderr`, `Output`) locks once per section.
+struct Sections<'a, W: io::Write> {
+    text: String,
+    out: &'a mut W,
+    error: Option<io::Error>,
+}
+
+impl<W: io::Write> fmt::Write for Sections<'_, W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.text.push_str(s);
+        Ok(())
+    }
+}
+
+impl<W: io::Write> Sections<'_, W> {
+    /// Writes the section formatted so far.
+    fn end(&mut self) -> fmt::Result {
+        if self.text.is_empty() {
+            return Ok(());
+        }
+        let written = self.out.write_all(self.text.as_bytes());
+        self.text.clear();
+        written.map_err(|e| {
+            self.error = Some(e);
+            fmt::Error
+        })
     }
 }
 
@@ -104,18 +152,45 @@ fn digits(n: u64) -> usize {
 /// Types are listed with the most live instances first; each lists its live
 /// instances, oldest first, up to 20, then "… and N more".
 ///
+/// # Panics
+/// Only if a value's `Drop` panics, run because the report held its last
+/// strong reference (see [`Instance::debug`]). A panicking `Debug` is shown
+/// as such; errors writing to stderr are ignored.
+///
+/// # Locking behaviour
+/// Writes section by section, as [`report_to`] does: each section (the
+/// header, then each type with its instances) is formatted first, its
+/// values' `Debug` run with no lock held, not even stderr's; then stderr is
+/// locked for the one write of that section. So a `Debug` may wait for a
+/// thread that is writing to stderr. Another thread's output may come
+/// between two sections, never inside one.
+///
 /// # Examples
 /// ```
 /// instrack::report("*");
 /// ```
 pub fn report(pattern: &str) {
-    write_best_effort(None, |mut stderr| report_to(&mut stderr, pattern));
+    // Not `stderr().lock()`: each section locks stderr only for its one write
+    // (see `report_to`), so a `Debug` that waits for a thread that is
+    // writing to stderr cannot deadlock the program. Errors are ignored: a
+    // debugging aid must not take the program down because stderr is closed.
+    let _ = report_to(&mut io::stderr(), pattern);
 }
 
 /// Writes the report that [`report`] prints to `out`.
 ///
 /// # Errors
 /// Only those of `out`.
+///
+/// # Panics
+/// As [`report`].
+///
+/// # Locking behaviour
+/// Each section of the report (the header, then each type with its up to
+/// 20 instances) is formatted into a buffer, running its values' `Debug`
+/// with no lock held and without touching `out`, then written with one
+/// `write_all`: the memory it takes is one section's text, and a writer that
+/// locks (`io::Stderr`) is locked only while it copies a formatted section.
 ///
 /// # Examples
 /// ```
@@ -133,5 +208,10 @@ pub fn report_to<W: io::Write>(out: &mut W, pattern: &str) -> io::Result<()> {
     if !crate::ENABLED {
         return writeln!(out, "instrack: {COMPILED_OUT_EXPLAINED}");
     }
-    write!(out, "{}", Snapshot::read_selected(pattern))
+    let snapshot = Snapshot::read_selected(pattern);
+    let mut sections = Sections { text: String::new(), out, error: None };
+    match snapshot.write_report(&mut sections, Sections::end).and_then(|()| sections.end()) {
+        Ok(()) => Ok(()),
+        Err(fmt::Error) => Err(sections.error.take().unwrap_or_else(|| io::Error::other("formatting failed"))),
+    }
 }

@@ -16,7 +16,14 @@ use std::time::Instant;
 /// - `INSTRACK_REPORT` overrides `pattern`; `INSTRACK_REPORT=off` disables
 ///   the report.
 /// - `INSTRACK_REPORT_FILE=path` appends the report to that file instead of
-///   writing it to stderr.
+///   writing it to stderr. A file that cannot be opened or written (a
+///   missing directory, a directory, a read-only or full file) does not lose
+///   the report: it goes to stderr, after one line that names the path and
+///   the OS error.
+///
+/// The report is written section by section, as
+/// [`report_to`](crate::report_to) writes it: no lock, not even stderr's, is
+/// held while a value's `Debug` runs.
 ///
 /// When tracking is compiled out, the report says so in one line.
 ///
@@ -107,22 +114,17 @@ impl ExitReport {
     /// ```
     pub fn write_to<W: io::Write>(&self, out: &mut W) -> io::Result<()> {
         let Some(pattern) = &self.settings.pattern else { return Ok(()) };
-        out.write_all(self.text(pattern).as_bytes())
-    }
-
-    fn text(&self, pattern: &str) -> String {
-        let mut report = Vec::new();
-        // Writing to a Vec cannot fail.
-        let _ = crate::report_to(&mut report, pattern);
-        let mut text = String::from_utf8_lossy(&report).into_owned();
+        // Section by section: no lock held while a `Debug` runs (see `report_to`).
+        crate::report_to(out, pattern)?;
         if crate::ENABLED {
             let growth = Growth::between(Some(&self.baseline), &read_counts());
-            text.push_str(&format!(
+            let text = format!(
                 "instrack: growth since report_at_exit, {} ago:\n{growth}",
                 crate::text::Age(self.made.elapsed())
-            ));
+            );
+            out.write_all(text.as_bytes())?;
         }
-        text
+        Ok(())
     }
 }
 
@@ -141,8 +143,9 @@ impl Drop for ExitReport {
         if !self.armed {
             return;
         }
-        if let Some(pattern) = &self.settings.pattern {
-            self.settings.deliver(&self.text(pattern));
+        if self.settings.pattern.is_some() {
+            // `Output` reports its own errors on stderr and returns none.
+            let _ = self.write_to(&mut self.settings.output());
         }
     }
 }

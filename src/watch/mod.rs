@@ -10,6 +10,7 @@
 
 mod exit;
 mod growth;
+mod output;
 mod sampler;
 #[cfg(all(unix, feature = "signal"))]
 mod signal;
@@ -24,6 +25,7 @@ pub use signal::{report_on_signal, SignalReport};
 pub use suspects::Suspect;
 pub use timeline::{Point, Series, Timeline};
 
+use output::Output;
 use std::path::PathBuf;
 
 /// One reading of a type's counters.
@@ -83,8 +85,8 @@ impl Settings {
         Settings { pattern, file }
     }
 
-    /// Writes `text` where the settings say, ignoring errors.
-    pub(crate) fn deliver(&self, text: &str) {
-        crate::text::write_best_effort(self.file.as_deref(), |out| out.write_all(text.as_bytes()));
+    /// Where the settings say to write: the file, else stderr (see [`Output`]).
+    pub(crate) fn output(&self) -> Output<'_> {
+        Output::open(self.file.as_deref())
     }
 }

@@ -11,7 +11,7 @@ use signal_hook::consts::SIGUSR1;
 use signal_hook::iterator::{Handle, Signals};
 use std::collections::HashMap;
 use std::fmt;
-use std::io;
+use std::io::{self, Write};
 use std::thread::JoinHandle;
 
 /// Writes the report of `pattern`, and the growth since the previous signal
@@ -19,7 +19,10 @@ use std::thread::JoinHandle;
 /// from a thread of its own named `instrack-signal`.
 ///
 /// The report goes to stderr, or is appended to the file named by
-/// `INSTRACK_REPORT_FILE`; `INSTRACK_REPORT` overrides the pattern, and
+/// `INSTRACK_REPORT_FILE` (opened anew for each report; when it cannot be
+/// opened or written, the report goes to stderr after one line that says
+/// why); no lock is held while a value's `Debug` runs (see
+/// [`report_to`](crate::report_to)). `INSTRACK_REPORT` overrides the pattern, and
 /// `INSTRACK_REPORT=off` registers nothing (see [`report_at_exit`](crate::report_at_exit)).
 /// When tracking is compiled out, each report says so in one line.
 ///
@@ -45,20 +48,22 @@ pub fn report_on_signal(pattern: &str) -> io::Result<SignalReport> {
     let thread = std::thread::Builder::new().name("instrack-signal".into()).spawn(move || {
         let mut baseline: HashMap<&'static str, usize> = HashMap::new();
         for _ in signals.forever() {
-            let mut report = Vec::new();
-            // Writing to a Vec cannot fail.
-            let _ = crate::report_to(&mut report, &pattern);
-            let mut text = format!("instrack: report on SIGUSR1\n{}", String::from_utf8_lossy(&report));
+            // The file is opened anew each time: one that could not be
+            // written may be writable now. `Output` reports its own errors on
+            // stderr and returns none; the report goes section by section, with
+            // no lock held while a `Debug` runs (see `report_to`).
+            let mut out = delivery.output();
+            let _ = out.write_all(b"instrack: report on SIGUSR1\n");
+            let _ = crate::report_to(&mut out, &pattern);
             if crate::ENABLED {
                 let now = read_counts();
-                text.push_str(&format!(
+                let growth = format!(
                     "instrack: growth since the previous signal report:\n{}",
                     Growth::between(Some(&baseline), &now)
-                ));
+                );
+                let _ = out.write_all(growth.as_bytes());
                 baseline = live_by_name(&now);
             }
-            // Nobody to tell if stderr or the file fails: try again next time.
-            delivery.deliver(&text);
         }
     });
     match thread {

@@ -329,6 +329,34 @@ fn a_panicking_trace_is_noted_and_the_analysis_goes_on() {
     let _ = e.next.borrow();
 }
 
+/// A `Trace` that panics with a payload whose own `Drop` panics.
+struct Booby;
+
+struct NastyPayload;
+
+impl Drop for NastyPayload {
+    fn drop(&mut self) {
+        std::panic::resume_unwind(Box::new("the payload's drop panicked"));
+    }
+}
+
+impl Trace for Booby {
+    fn trace(&self, _: &mut Edges<'_>) {
+        std::panic::resume_unwind(Box::new(NastyPayload));
+    }
+}
+
+/// Issue 16, fault 3: the analysis lets go of the payload where its panic
+/// cannot escape (it escaped `find_cycles` before).
+#[test]
+fn a_trace_panic_whose_payload_panics_on_drop_does_not_escape_the_analysis() {
+    let b = Rc::new(Booby);
+    track!(&b);
+    let found = std::panic::catch_unwind(find_cycles);
+    assert!(found.is_ok(), "the payload's panic escaped find_cycles");
+    drop(b);
+}
+
 // ---- the final drop, and DOT ----------------------------------------------
 
 #[derive(Debug)]

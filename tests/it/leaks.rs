@@ -147,3 +147,30 @@ fn expect_dropped_fails_with_what_where_and_how_many_owners() {
         )
     );
 }
+
+/// Issue 16, fault 3: a survivor whose `Debug` panics fails the assertion
+/// with its text; the process used to abort ("panicked while processing
+/// panic"), as the panic's own message ran the `Debug`.
+#[test]
+fn a_survivor_whose_debug_panics_fails_the_assertion_without_aborting() {
+    struct Grumpy;
+    impl std::fmt::Debug for Grumpy {
+        fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            panic!("no debug for you")
+        }
+    }
+    let mut kept = Vec::new();
+    let message = panic_text(|| {
+        assert_no_leaks!({
+            let g = Arc::new(Grumpy);
+            track!(&g);
+            kept.push(g);
+        })
+    });
+    if !instrack::ENABLED {
+        assert_eq!(message, None);
+        return;
+    }
+    let message = message.expect("the block leaked, so it must panic");
+    assert!(message.contains("<Debug panicked: no debug for you>"), "{message}");
+}

@@ -113,7 +113,7 @@ fn reports_show_the_debug_text_cut_to_a_bounded_length() {
     }
     assert!(text.contains(r#"Profile { name: "ada", bio: "math" }"#), "{text}");
     let cut = snap.instances().find_map(|i| i.debug().filter(|d| d.contains("bob"))).unwrap();
-    assert_eq!(cut.chars().count(), 201, "200 characters and an ellipsis");
+    assert_eq!(cut.chars().count(), 200, "199 characters and an ellipsis");
     assert!(cut.ends_with('…'));
     assert!(text.lines().all(|l| l.chars().count() < 400), "no line carries the whole bio");
     drop((short, long));
@@ -141,6 +141,58 @@ fn a_panicking_debug_is_reported_and_does_not_break_the_report() {
     // The registry still works afterwards.
     let again = report("Grumpy");
     assert_eq!(again.contains("Grumpy: 1 live"), instrack::ENABLED, "{again}");
+}
+
+/// Issue 16, fault 3: a `Debug` that panics with a megabyte of message still
+/// gives one line of at most 200 characters.
+#[test]
+fn a_debug_panicking_with_a_megabyte_message_gives_one_short_line() {
+    struct Loud;
+    impl std::fmt::Debug for Loud {
+        fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            panic!("{}\nFAKE::Type: 999 live", "x".repeat(1 << 20))
+        }
+    }
+    let loud = Arc::new(Loud);
+    track!(&loud);
+    let text = report("Loud");
+    let snap = instrack::snapshot().narrow("Loud");
+    if !instrack::ENABLED {
+        assert_eq!(snap.instances().len(), 0);
+        return;
+    }
+    let debug = snap.instances().next().and_then(|i| i.debug()).expect("a Debug text").to_owned();
+    assert!(debug.starts_with("<Debug panicked: xxxx"), "{debug}");
+    assert!(debug.chars().count() <= 200, "{} characters", debug.chars().count());
+    assert!(debug.ends_with("x…>"), "cut, and says so: {debug}");
+    assert_eq!(text.lines().count(), 3, "a header, the type and the instance's line: {}", &text[..text.len().min(600)]);
+    assert!(text.lines().all(|l| l.chars().count() < 400), "no line carries the message");
+    drop(loud);
+}
+
+/// Issue 16, fault 3: a panic payload whose own `Drop` panics (a foreign
+/// value the report must let go of) escapes neither the report nor `debug`.
+#[test]
+fn a_panic_payload_whose_drop_panics_does_not_escape_the_report() {
+    struct Payload;
+    impl Drop for Payload {
+        fn drop(&mut self) {
+            panic!("the payload's drop panicked");
+        }
+    }
+    struct Booby;
+    impl std::fmt::Debug for Booby {
+        fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            std::panic::panic_any(Payload)
+        }
+    }
+    let booby = Arc::new(Booby);
+    track!(&booby);
+    let text = std::panic::catch_unwind(|| report("Booby")).expect("the report returns");
+    if instrack::ENABLED {
+        assert!(text.contains("<Debug panicked: non-string payload>"), "{text}");
+    }
+    drop(booby);
 }
 
 /// The report upgrades each weak reference. If the value's last other owner

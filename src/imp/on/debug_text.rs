@@ -9,6 +9,7 @@
 //!   nesting. A `Debug` that recurses through a cycle is stopped after
 //!   [`INPUT_LIMIT`] characters.
 
+use crate::payload;
 use crate::text::push_escaped;
 use std::any::Any;
 use std::fmt::{self, Write as _};
@@ -25,11 +26,13 @@ pub(crate) const DEBUG_LIMIT: usize = 200;
 const INPUT_LIMIT: usize = 16 * 1024;
 
 /// `Debug` text of a value, on one line and at most [`DEBUG_LIMIT`]
-/// characters (then `…`); a panicking `Debug` is reported as such. Call with
-/// no registry lock held: it runs user code.
+/// characters, a closing `…` included when it is cut; a panicking `Debug` is
+/// reported as such, its message bounded the same way, and its payload let go
+/// of where a panicking `Drop` cannot escape. Call with no registry lock
+/// held: it runs user code.
 pub(crate) fn debug_text(debug: DebugFn, value: &dyn Any) -> String {
     let whole = run(debug, value, Writer::new(false));
-    match whole {
+    let text = match whole {
         Ok(w) if !w.cut => w.out,
         // Too long: show the top level, nesting elided.
         Ok(_) => match run(debug, value, Writer::new(true)) {
@@ -45,6 +48,19 @@ pub(crate) fn debug_text(debug: DebugFn, value: &dyn Any) -> String {
             Err(message) => message,
         },
         Err(message) => message,
+    };
+    cut(&text, DEBUG_LIMIT)
+}
+
+/// `text` if it has at most `limit` characters, else its first `limit - 1`
+/// and `…`.
+fn cut(text: &str, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        None => text.to_owned(),
+        Some(_) => {
+            let end = text.char_indices().nth(limit - 1).map_or(text.len(), |(i, _)| i);
+            format!("{}…", &text[..end])
+        }
     }
 }
 
@@ -56,30 +72,45 @@ impl fmt::Debug for Via<'_> {
     }
 }
 
-/// Runs the `Debug` into `w`; `Err` is the text to show instead.
+/// Runs the `Debug` into `w`; `Err` is the text to show instead, within
+/// [`DEBUG_LIMIT`] characters.
 fn run(debug: DebugFn, value: &dyn Any, mut w: Writer) -> Result<Writer, String> {
     match catch_unwind(AssertUnwindSafe(|| write!(w, "{:?}", Via(debug, value)))) {
         Ok(Ok(())) => Ok(w),
         Ok(Err(_)) if w.cut => Ok(w),
-        Ok(Err(_)) => Err(format!("<Debug returned an error after {:?}>", w.out)),
+        Ok(Err(_)) => Err(framed("<Debug returned an error after ", &format!("{:?}", w.out), ">")),
         Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "non-string payload".to_owned());
-            Err(format!("<Debug panicked: {}>", one_line(&message)))
+            let text = framed("<Debug panicked: ", message(&payload), ">");
+            payload::dispose(payload);
+            Err(text)
         }
     }
 }
 
-/// Control characters escaped.
-fn one_line(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        push_escaped(&mut out, c);
+/// A panic payload's message, when it is one (`panic!` gives a `&str` or a
+/// `String`); `"non-string payload"` otherwise.
+fn message(payload: &payload::Payload) -> &str {
+    match payload.downcast_ref::<&str>() {
+        Some(s) => s,
+        None => payload.downcast_ref::<String>().map_or("non-string payload", String::as_str),
     }
-    out
+}
+
+/// `before`, `text` escaped onto one line and cut to fit, then `after`: at
+/// most [`DEBUG_LIMIT`] characters, however long `text` is (only as much of
+/// it as fits is read).
+fn framed(before: &str, text: &str, after: &str) -> String {
+    let room = DEBUG_LIMIT - before.chars().count() - after.chars().count();
+    let (mut escaped, mut chars) = (String::new(), 0);
+    for c in text.chars() {
+        let end = escaped.len();
+        push_escaped(&mut escaped, c);
+        chars += escaped[end..].chars().count();
+        if chars > room {
+            break; // enough to know it is cut
+        }
+    }
+    format!("{before}{}{after}", cut(&escaped, room))
 }
 
 /// Collects `Debug` output, escaped and bounded; with `elide`, keeps only
@@ -303,6 +334,41 @@ mod tests {
         assert_eq!(text, r"first\nsecond\r\tthird\u{1b}[31m\u{2028}");
         let pretty = text_of(&format!("{:#?}", vec![1, 2]));
         assert!(!pretty.contains('\n'), "{pretty}");
+    }
+
+    /// Issue 16, fault 3: the message of a panicking `Debug` is bounded and
+    /// escaped like any text (it was copied whole: a megabyte on one line).
+    #[test]
+    fn a_panic_message_of_a_megabyte_gives_at_most_200_characters() {
+        struct Loud;
+        impl fmt::Debug for Loud {
+            fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+                std::panic::resume_unwind(Box::new(format!("é\n{}", "x".repeat(1 << 20))))
+            }
+        }
+        let text = text_of(&Loud);
+        assert_eq!(text.chars().count(), DEBUG_LIMIT, "{text}");
+        assert!(text.starts_with("<Debug panicked: é\\nxxx"), "{text}");
+        assert!(text.ends_with("x…>"), "{text}");
+    }
+
+    #[test]
+    fn every_text_has_at_most_200_characters_the_ellipsis_included() {
+        struct Failing;
+        impl fmt::Debug for Failing {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&"\"".repeat(150))?;
+                Err(fmt::Error)
+            }
+        }
+        let failed = text_of(&Failing);
+        assert!(failed.starts_with(r#"<Debug returned an error after "\"\""#), "{failed}");
+        assert_eq!(failed.chars().count(), DEBUG_LIMIT, "{failed}");
+        let flat = text_of(&"y".repeat(5000));
+        assert_eq!(flat.chars().count(), DEBUG_LIMIT, "{flat}");
+        assert!(flat.ends_with("yy…"), "{flat}");
+        let exact = "z".repeat(DEBUG_LIMIT - 2); // and its two quotes
+        assert_eq!(text_of(&exact), format!("{exact:?}"));
     }
 
     #[test]
