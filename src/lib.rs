@@ -229,7 +229,7 @@ cfg_if::cfg_if! {
 }
 
 pub use backtraces::{capture_backtraces, ShortBacktrace};
-pub use cycles::{find_cycles, graph_dot, why_alive, Cycle, RefNode, Retention};
+pub use cycles::{find_cycles, graph_dot, why_alive, Cycle, CycleGroup, Cycles, RefNode, Retention};
 pub use diff::{Diff, TypeDiff};
 #[cfg(feature = "http")]
 pub use http::{serve, Server, ServerBuilder, MAX_REQUEST_HEAD};
@@ -238,7 +238,7 @@ pub use json::{to_json, SCHEMA_VERSION};
 pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, Downgrade, DropExpectation, WeakCount};
 pub use shared::{live, live_rc};
 pub use snapshot::{counts, report, report_to, snapshot, BySite, Counts, Instance, SiteGroup, Snapshot, TypeCounts};
-pub use trace::{Edges, Trace, TracedFn};
+pub use trace::{EdgePath, Edges, Trace, TracedFn};
 pub use tracked::Tracked;
 pub use watch::{growth, report_at_exit, ExitReport, Growth, GrowthEntry, Point, Sampler, Series, Suspect, Timeline};
 #[cfg(all(unix, feature = "signal"))]
