@@ -233,6 +233,10 @@ pub use cycles::{find_cycles, graph_dot, why_alive, Cycle, CycleGroup, Cycles, R
 pub use diff::{Diff, TypeDiff};
 #[cfg(feature = "http")]
 pub use http::{serve, Server, ServerBuilder, MAX_REQUEST_HEAD};
+/// Derives [`Trace`](trait@Trace) (feature `derive`): each field traced
+/// under its name, `#[trace(skip)]` to leave one out. See [`Trace`](trait@Trace).
+#[cfg(feature = "derive")]
+pub use instrack_derive::Trace;
 #[cfg(feature = "serde")]
 pub use json::{to_json, SCHEMA_VERSION};
 pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, Downgrade, DropExpectation, WeakCount};
