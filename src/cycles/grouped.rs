@@ -89,7 +89,7 @@ fn shape(cycle: &Cycle) -> Shape {
         .zip(cycle.edge_paths())
         .map(|(&(a, b), path)| (site_of(a), site_of(b), path.clone()))
         .collect();
-    edges.sort_unstable_by(|x, y| (x.0, x.1, x.2.to_string()).cmp(&(y.0, y.1, y.2.to_string())));
+    edges.sort_unstable();
     (members, edges)
 }
 

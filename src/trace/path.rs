@@ -20,6 +20,23 @@ pub(crate) enum Step {
     Closure(&'static Location<'static>),
 }
 
+/// Fields by name, then closures by site, so that paths sort (`Location` has no order).
+impl Ord for Step {
+    fn cmp(&self, other: &Step) -> std::cmp::Ordering {
+        let key = |s: &Step| match *s {
+            Step::Field(name) => (0, name, 0, 0),
+            Step::Closure(at) => (1, at.file(), at.line(), at.column()),
+        };
+        key(self).cmp(&key(other))
+    }
+}
+
+impl PartialOrd for Step {
+    fn partial_cmp(&self, other: &Step) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 /// Where, inside the value that holds it, a reference was found: the fields
 /// entered from the value down to it, and the closure it was captured by if
 /// it was (`.on_close → closure (src/main.rs:44)`). Empty for references a
@@ -49,7 +66,7 @@ pub(crate) enum Step {
 /// assert_eq!(path.to_string(), ".next");
 /// assert_eq!(path.fields().collect::<Vec<_>>(), ["next"]);
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EdgePath(Arc<[Step]>);
 
 impl EdgePath {

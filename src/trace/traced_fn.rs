@@ -71,6 +71,9 @@ impl<F> TracedFn<F> {
     /// references the closure holds. Pass the value the closure captured or
     /// another handle to the same allocation.
     pub fn holding<T: Trace + ?Sized>(mut self, captured: &T) -> TracedFn<F> {
+        if !crate::ENABLED {
+            return self; // nothing will trace it: keeps this code out of the binary
+        }
         let mut sink = EdgeSink::default();
         captured.trace(&mut Edges::new(&mut sink));
         self.targets.extend(sink.targets.iter().map(|&(addr, _path)| addr));
