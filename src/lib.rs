@@ -49,9 +49,12 @@
 //! - **Snapshots and diffs.** [`snapshot`] returns every live instance as
 //!   data; [`Snapshot::diff`] compares two, per type (created, dropped, net)
 //!   and per instance (what is alive now that was not then), grouped by site.
-//! - **Reference cycles.** Types that implement [`Trace`] let
+//! - **Reference cycles.** Types that implement [`Trace`](trait@Trace)
+//!   (`#[derive(instrack::Trace)]` with the feature `derive`) let
 //!   [`find_cycles`] find the `Arc`/`Rc` instances kept alive only by each
-//!   other, [`why_alive`] explain what holds an instance, and [`graph_dot`]
+//!   other, grouped by shape and named by field
+//!   (`Session #12 .on_close → closure (src/main.rs:44) → Session #12`),
+//!   [`why_alive`] explain what holds an instance, and [`graph_dot`]
 //!   draw the graph for Graphviz; [`TracedFn`] shows the analysis what a
 //!   closure captured.
 //! - **Leak assertions.** [`assert_no_leaks!`] fails a test that leaves
@@ -127,6 +130,7 @@
 //! | `signal` | `report_on_signal`: a report each time the process receives `SIGUSR1` (Unix) | `signal-hook` |
 //! | `html` | `html::Page` and `html::write`: one self-contained HTML page, everything from the program escaped | `html-escape` |
 //! | `http` | `serve`: the page, the reports and the JSON live on a loopback address, GET only, bounded clients (enables `html`, `serde`) | `httparse` |
+//! | `derive` | `#[derive(instrack::Trace)]`: each field traced under its name, `#[trace(skip)]` to leave one out | `instrack-derive` (`syn`, `quote`, `proc-macro2`) |
 //!
 //! # Counting
 //!
