@@ -55,7 +55,7 @@ sizes=()
 # A crate that depends on a sibling by path also names its version
 # (`{ path = "…", version = "…" }`): `cargo publish` refuses a path alone.
 package instrack-derive publish   # proc macros; depends on no sibling
-package .               publish   # the library; `no-verify` while it depends on an unpublished instrack-derive
+package .               no-verify # the library: depends on instrack-derive, not on crates.io until published first
 package instrack-cli    no-verify # depends on the library
 
 step "package sizes"

@@ -247,6 +247,65 @@ mod cycles {
         }
     }
 
+    type Callback = instrack::TracedFn<Box<dyn Fn() + Send + Sync>>;
+
+    /// The session, traced by the derive: leaves, a named `Arc`
+    /// field, and a callback that may capture the session itself.
+    #[derive(Debug, instrack::Trace)]
+    struct Session {
+        user: String,
+        requests: u64,
+        peer: std::sync::Mutex<Option<std::sync::Arc<Session>>>,
+        on_close: std::sync::Mutex<Option<Callback>>,
+    }
+
+    /// `NODES` live `Arc<Session>`s with derived `Trace`; each leaked through
+    /// its own callback if `leak`, else each held by the one before it and
+    /// all owned from here.
+    fn sessions(leak: bool) -> Vec<std::sync::Arc<Session>> {
+        use std::sync::{Arc, Mutex};
+        let mut kept: Vec<Arc<Session>> = Vec::new();
+        for i in 0..NODES {
+            let s = Arc::new(Session {
+                user: format!("user{i}"),
+                requests: 0,
+                peer: Mutex::new(kept.last().cloned()),
+                on_close: Mutex::new(None),
+            });
+            track!(&s);
+            if leak {
+                let captured = s.clone();
+                let on_close = Callback::new(Box::new(move || println!("{}", captured.requests))).holding(&s);
+                *s.on_close.lock().unwrap() = Some(on_close);
+            } else {
+                kept.push(s);
+            }
+        }
+        kept
+    }
+
+    /// 100k live shared values with derived impls, none leaked: a chain of
+    /// sessions held through `.peer`.
+    #[divan::bench(sample_count = 10)]
+    fn find_cycles_100k_derived_healthy(b: divan::Bencher) {
+        let kept = sessions(false);
+        b.bench_local(instrack::find_cycles);
+        for s in &kept {
+            s.peer.lock().unwrap().take();
+        }
+    }
+
+    /// 100k live shared values with derived impls, each leaked by its own
+    /// callback: 100k cycles of one shape, one group.
+    #[divan::bench(sample_count = 10)]
+    fn find_cycles_100k_derived_leaked(b: divan::Bencher) {
+        sessions(true);
+        b.bench_local(instrack::find_cycles);
+        for s in instrack::live::<Session>() {
+            s.on_close.lock().unwrap().take(); // break each cycle
+        }
+    }
+
     #[divan::bench(sample_count = 10)]
     fn graph_dot_100k(b: divan::Bencher) {
         let root = tree(false);

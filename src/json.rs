@@ -4,8 +4,8 @@
 //! the schema; `json_read/` reads it back).
 
 use crate::{
-    Counts, Cycle, Diff, Growth, GrowthEntry, Instance, Point, RefNode, Retention, Series, Snapshot, Suspect, Timeline,
-    TypeCounts, TypeDiff,
+    Counts, Cycle, CycleGroup, Cycles, Diff, Growth, GrowthEntry, Instance, Point, RefNode, Retention, Series,
+    Snapshot, Suspect, Timeline, TypeCounts, TypeDiff,
 };
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -29,7 +29,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// |---|---|---|
 /// | `snapshot_taken` | ages count back from when the snapshot was taken (`taken_unix_secs`: its wall clock, estimated when serialized as now less the snapshot's age) | `snapshot`, `instance` |
 /// | `later_snapshot_taken` | ages count back from the later of the two snapshots | `diff` |
-/// | `analysis` | ages count back from when the reference graph was analysed | `cycle`, `ref_node`, `retention` |
+/// | `analysis` | ages count back from when the reference graph was analysed | `cycles`, `cycle_group`, `cycle`, `ref_node`, `retention` |
 /// | `sampler_started` | `at_secs` and `since_secs` count forward from the sampler's start (`started_unix_secs`, wall clock, `null` for a timeline filled by hand) | `timeline`, `series`, `point`, `suspect` |
 ///
 /// Type names are under `"type"`, as [`std::any::type_name`] spells them.
@@ -44,8 +44,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// | `type_diff` | `type`, `created`, `dropped`, `net`, `live` |
 /// | `diff` | `interval_secs`, `types` (type_diff), `new_instances` |
 /// | `ref_node` | `instance`, `strong_count`, `outside_owners`, `note` |
-/// | `cycle` | `members` (ref_node), `edges` (`[holder id, held id]`), `kept_alive` (ref_node) |
-/// | `retention` | `chain` (ref_node), `leaked` |
+/// | `cycle` | `members` (ref_node), `edges` (`[holder id, held id]`), `edge_paths` (each edge's path, `".on_close → closure (src/main.rs:44)"`, `""` when unnamed), `walk` (the loop as reports print it), `kept_alive` (ref_node) |
+/// | `cycle_group` | `count`, `instances`, `example` (cycle) |
+/// | `cycles` | `enabled`, `cycles` (cycle), `groups` (cycle_group), `untraced` (type names) |
+/// | `retention` | `chain` (ref_node), `paths` (how each holder holds the one before it), `leaked` |
 /// | `point` | `at_secs`, `live`, `live_min`, `live_max`, `total` |
 /// | `series` | `type`, `first_live` (the live count of its first sample), `points` |
 /// | `timeline` | `enabled`, `started_unix_secs`, `span_secs`, `samples`, `series`, `suspects` |
@@ -129,6 +131,8 @@ documents! {
     Diff => "diff", "later_snapshot_taken";
     RefNode => "ref_node", "analysis";
     Cycle => "cycle", "analysis";
+    CycleGroup => "cycle_group", "analysis";
+    Cycles => "cycles", "analysis";
     Retention => "retention", "analysis";
     Point => "point", "sampler_started";
     Series => "series", "sampler_started";
@@ -213,13 +217,38 @@ impl Fields for Cycle {
     fn fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         map.serialize_entry("members", &nested(self.members()))?;
         map.serialize_entry("edges", self.edges())?;
+        map.serialize_entry("edge_paths", &strings(self.edge_paths()))?;
+        map.serialize_entry("walk", &self.loop_text())?;
         map.serialize_entry("kept_alive", &nested(self.kept_alive()))
     }
+}
+
+impl Fields for CycleGroup {
+    fn fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("count", &self.count())?;
+        map.serialize_entry("instances", &self.instances())?;
+        map.serialize_entry("example", &Nested(self.example()))
+    }
+}
+
+impl Fields for Cycles {
+    fn fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("enabled", &crate::ENABLED)?;
+        map.serialize_entry("cycles", &nested(self.iter()))?;
+        map.serialize_entry("groups", &nested(self.groups()))?;
+        map.serialize_entry("untraced", self.untraced())
+    }
+}
+
+/// Each value's `Display` text.
+fn strings<T: std::fmt::Display>(items: &[T]) -> Vec<String> {
+    items.iter().map(T::to_string).collect()
 }
 
 impl Fields for Retention {
     fn fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         map.serialize_entry("chain", &nested(self.chain()))?;
+        map.serialize_entry("paths", &strings(self.paths()))?;
         map.serialize_entry("leaked", &self.is_leaked())
     }
 }

@@ -49,9 +49,12 @@
 //! - **Snapshots and diffs.** [`snapshot`] returns every live instance as
 //!   data; [`Snapshot::diff`] compares two, per type (created, dropped, net)
 //!   and per instance (what is alive now that was not then), grouped by site.
-//! - **Reference cycles.** Types that implement [`Trace`] let
+//! - **Reference cycles.** Types that implement [`Trace`](trait@Trace)
+//!   (`#[derive(instrack::Trace)]` with the feature `derive`) let
 //!   [`find_cycles`] find the `Arc`/`Rc` instances kept alive only by each
-//!   other, [`why_alive`] explain what holds an instance, and [`graph_dot`]
+//!   other, grouped by shape and named by field
+//!   (`Session #12 .on_close → closure (src/main.rs:44) → Session #12`),
+//!   [`why_alive`] explain what holds an instance, and [`graph_dot`]
 //!   draw the graph for Graphviz; [`TracedFn`] shows the analysis what a
 //!   closure captured.
 //! - **Leak assertions.** [`assert_no_leaks!`] fails a test that leaves
@@ -128,6 +131,7 @@
 //! | `html` | `html::Page` and `html::write`: one self-contained HTML page, everything from the program escaped | `html-escape` |
 //! | `http` | `serve`: the page, the reports and the JSON live on a loopback address, GET only, bounded clients (enables `html`, `serde`) | `httparse` |
 //! | `metrics` | each `Sampler` sample published per type (`instrack_live_instances`, `instrack_created_total`, `instrack_estimated_bytes`, `instrack_suspect`) through the `metrics` facade, top types plus `other`; `set_metrics_top_types` | `metrics` |
+//! | `derive` | `#[derive(instrack::Trace)]`: each field traced under its name, `#[trace(skip)]` to leave one out | `instrack-derive` (`syn`, `quote`, `proc-macro2`) |
 //!
 //! # Counting
 //!
@@ -240,10 +244,14 @@ cfg_if::cfg_if! {
 }
 
 pub use backtraces::{capture_backtraces, ShortBacktrace};
-pub use cycles::{find_cycles, graph_dot, why_alive, Cycle, RefNode, Retention};
+pub use cycles::{find_cycles, graph_dot, why_alive, Cycle, CycleGroup, Cycles, RefNode, Retention};
 pub use diff::{Diff, TypeDiff};
 #[cfg(feature = "http")]
 pub use http::{serve, Server, ServerBuilder, MAX_REQUEST_HEAD};
+/// Derives [`Trace`](trait@Trace) (feature `derive`): each field traced
+/// under its name, `#[trace(skip)]` to leave one out. See [`Trace`](trait@Trace).
+#[cfg(feature = "derive")]
+pub use instrack_derive::Trace;
 #[cfg(feature = "serde")]
 pub use json::{to_json, SCHEMA_VERSION};
 #[cfg(feature = "serde")]
@@ -253,7 +261,7 @@ pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, Downgrade, Dr
 pub use metrics_out::{metrics_top_types, set_metrics_top_types, DEFAULT_METRICS_TOP_TYPES};
 pub use shared::{live, live_rc};
 pub use snapshot::{counts, report, report_to, snapshot, BySite, Counts, Instance, SiteGroup, Snapshot, TypeCounts};
-pub use trace::{Edges, Trace, TracedFn};
+pub use trace::{EdgePath, Edges, Trace, TracedFn};
 pub use tracked::Tracked;
 pub use watch::{growth, report_at_exit, ExitReport, Growth, GrowthEntry, Point, Sampler, Series, Suspect, Timeline};
 #[cfg(all(unix, feature = "signal"))]

@@ -3,6 +3,7 @@
 use super::results::{Cycle, RefNode};
 use crate::pattern::short_generics;
 use crate::text::dot_escaped as escape;
+use crate::trace::EdgePath;
 use std::fmt::Write as _;
 
 impl Cycle {
@@ -12,14 +13,16 @@ impl Cycle {
             return String::new(); // no `Cycle` exists: keeps this code out of the binary
         }
         let nodes = self.members.iter().map(|n| (n, true)).chain(self.kept_alive.iter().map(|n| (n, true)));
-        dot(nodes, &self.edges, "leaked cycle")
+        dot(nodes, &self.edges, &self.paths, "leaked cycle")
     }
 }
 
-/// Graphviz text for nodes (with whether each is leaked) and id edges.
+/// Graphviz text for nodes (with whether each is leaked) and id edges,
+/// each labelled with its path.
 pub(super) fn dot<'a>(
     nodes: impl IntoIterator<Item = (&'a RefNode, bool)>,
     edges: &[(u64, u64)],
+    paths: &[EdgePath],
     title: &str,
 ) -> String {
     let mut out = String::new();
@@ -39,8 +42,15 @@ pub(super) fn dot<'a>(
         let style = if leaked { ", color=red, fontcolor=red, penwidth=2" } else { "" };
         let _ = writeln!(out, "    n{} [label=\"{label}\"{style}];", i.id());
     }
-    for (a, b) in edges {
-        let _ = writeln!(out, "    n{a} -> n{b};");
+    for (k, (a, b)) in edges.iter().enumerate() {
+        match paths.get(k).filter(|p| !p.is_empty()) {
+            Some(path) => {
+                let _ = writeln!(out, "    n{a} -> n{b} [label=\"{}\"];", escape(&path.to_string()));
+            }
+            None => {
+                let _ = writeln!(out, "    n{a} -> n{b};");
+            }
+        }
     }
     out.push_str("}\n");
     out

@@ -8,7 +8,7 @@
 
 use super::results::RefNode;
 use crate::imp::{self, Held};
-use crate::trace::Edges;
+use crate::trace::{EdgePath, EdgeSink, Edges};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
@@ -18,6 +18,12 @@ pub(super) struct Graph {
     pub(super) held: Vec<Held>,
     /// Targets of each node's traced references, one entry per reference.
     out: Vec<Vec<usize>>,
+    /// The path id of each of `out`'s references (see `sink`).
+    out_paths: Vec<Vec<u32>>,
+    /// The table of paths, and the reasons the nodes' `trace` gave.
+    sink: EdgeSink,
+    /// The type names of nodes whose type has no `Trace` impl.
+    pub(super) untraced_types: Vec<&'static str>,
     /// The nodes holding a traced reference to each node.
     holders: Vec<Vec<usize>>,
     outside: Vec<usize>,
@@ -43,22 +49,28 @@ impl Graph {
         });
         let n = held.len();
         let mut out = vec![Vec::new(); n];
+        let mut out_paths = vec![Vec::new(); n];
         let mut notes = vec![None; n];
-        let (mut targets, mut untraced) = (Vec::new(), Vec::new());
+        let mut untraced_types = Vec::new();
+        let mut sink = EdgeSink::default();
         for (i, h) in held.iter().enumerate() {
-            targets.clear();
-            untraced.clear();
-            let mut edges = Edges { targets: &mut targets, untraced: &mut untraced };
-            notes[i] = match catch_unwind(AssertUnwindSafe(|| h.trace(&mut edges))) {
-                Ok(true) => untraced.first().map(|why| format!("not traced: {why}")),
-                Ok(false) => Some("no Trace impl".to_owned()),
+            sink.begin();
+            let traced = catch_unwind(AssertUnwindSafe(|| h.trace(&mut Edges::new(&mut sink))));
+            notes[i] = match traced {
+                Ok(true) => sink.untraced.first().map(|why| format!("not traced: {why}")),
+                Ok(false) => {
+                    untraced_types.push(h.instance().type_name());
+                    Some("no Trace impl".to_owned())
+                }
                 Err(payload) => {
                     crate::payload::dispose(payload);
                     Some("trace panicked".to_owned())
                 }
             };
-            out[i] = targets.iter().filter_map(|t| index.get(t).copied()).collect();
+            (out[i], out_paths[i]) = sink.targets.iter().filter_map(|(t, path)| Some((*index.get(t)?, *path))).unzip();
         }
+        untraced_types.sort_unstable();
+        untraced_types.dedup();
         let mut holders = vec![Vec::new(); n];
         let mut inside = vec![0usize; n];
         for (i, targets) in out.iter().enumerate() {
@@ -74,7 +86,8 @@ impl Graph {
         // More traced references than strong ones means a `Trace` reports
         // something twice or the graph changed meanwhile: never call that a leak.
         let rooted: Vec<bool> = (0..n).map(|i| held[i].strong() != inside[i]).collect();
-        let mut graph = Graph { held, out, holders, outside, rooted, leaked: Vec::new(), notes };
+        let mut graph =
+            Graph { held, out, out_paths, sink, untraced_types, holders, outside, rooted, leaked: Vec::new(), notes };
         // Everything reachable from a rooted node is alive; `leaked` doubles
         // as the visited set of this one whole-graph traversal.
         let mut leaked = vec![true; n];
@@ -162,9 +175,9 @@ impl Graph {
 
     /// The chain of holders from `target`: breadth-first to the nearest
     /// holder with outside owners (and `None`); for a leaked target, holder
-    /// after holder until one is already on the chain (and the id of the
+    /// after holder until one is already on the chain (and the index of the
     /// member holding the chain's last: it closes the cycle).
-    pub(super) fn holder_chain(&self, target: usize) -> (Vec<usize>, Option<u64>) {
+    pub(super) fn holder_chain(&self, target: usize) -> (Vec<usize>, Option<usize>) {
         // Breadth-first over the holders: the nearest holder with outside owners.
         let mut came_from: HashMap<usize, usize> = HashMap::new();
         let mut queue = VecDeque::from([target]);
@@ -202,7 +215,7 @@ impl Graph {
                     let holders = &self.holders[*chain.last().unwrap()];
                     // Close the loop as soon as a holder is already on the chain.
                     if let Some(&back) = holders.iter().find(|&&h| on_chain[h]) {
-                        break Some(self.held[back].instance().id());
+                        break Some(back);
                     }
                     match holders.first() {
                         Some(&holder) => {
@@ -217,14 +230,27 @@ impl Graph {
         }
     }
 
-    /// The references between the given nodes, as id pairs.
-    pub(super) fn edges_among(&self, nodes: &[usize]) -> Vec<(u64, u64)> {
+    /// The references between the given nodes, as id pairs, and the path of each.
+    pub(super) fn edges_among(&self, nodes: &[usize]) -> (Vec<(u64, u64)>, Vec<EdgePath>) {
         let member: HashSet<usize> = nodes.iter().copied().collect();
         let id = |i: usize| self.held[i].instance().id();
         nodes
             .iter()
-            .flat_map(|&i| self.out[i].iter().filter(|j| member.contains(j)).map(move |&j| (id(i), id(j))))
-            .collect()
+            .flat_map(|&i| {
+                let paths = &self.out_paths[i];
+                self.out[i]
+                    .iter()
+                    .zip(paths)
+                    .filter(|(j, _)| member.contains(j))
+                    .map(move |(&j, &path)| ((id(i), id(j)), self.sink.path(path)))
+            })
+            .unzip()
+    }
+
+    /// The path of the first reference `holder` holds on `held`.
+    pub(super) fn path_between(&self, holder: usize, held: usize) -> EdgePath {
+        let at = self.out[holder].iter().position(|&j| j == held);
+        at.map(|k| self.sink.path(self.out_paths[holder][k])).unwrap_or_default()
     }
 
     /// The public view of node `i`; with its `Debug` text if `with_debug`

@@ -13,16 +13,19 @@
 //! | this one | the analyses (`find_cycles`, `why_alive`, `graph_dot`) and the guard that runs them one at a time |
 //! | [`graph`] | the analysed graph: trial deletion, Tarjan, chains of holders |
 //! | [`results`] | `RefNode`, `Cycle`, `Retention` and their report text |
+//! | [`grouped`] | `Cycles`, `CycleGroup`: the cycles grouped by shape, the untraced types, their report text |
 //! | [`dot`] | Graphviz text |
 //!
-//! The data flows down: this file uses `graph` and `dot`, both of which
+//! The data flows down: this file uses `graph`, `grouped` and `dot`, which
 //! build or read `results`; only `graph` reads the registry, through
 //! `imp::collect_graph`.
 
 mod dot;
 mod graph;
+mod grouped;
 mod results;
 
+pub use grouped::{CycleGroup, Cycles};
 pub use results::{Cycle, RefNode, Retention};
 
 use crate::pattern::Pattern;
@@ -38,8 +41,14 @@ use std::collections::HashSet;
 /// with `track!(&value)`; their types implement [`Trace`](crate::Trace) to
 /// report their references. Strong references that no `Trace` reports count
 /// as owners from outside, so a missing `Trace` impl can hide a leak but never
-/// invent one. While other threads mutate the graph the answer is
+/// invent one; [`Cycles::untraced`] names the tracked types that have no
+/// `Trace` impl. While other threads mutate the graph the answer is
 /// approximate. Empty when tracking is compiled out.
+///
+/// The [`Cycles`] it returns deref to a slice of [`Cycle`]s, largest first;
+/// [`Cycles::groups`] sorts them by shape, and its `Display` prints each
+/// shape once, naming the field (and closure) of each reference:
+/// `Session #12 .on_close → closure (src/main.rs:44) → Session #12`.
 ///
 /// # Locking behaviour
 /// Analyses (this, [`why_alive`], [`graph_dot`]) run one at a time: one on
@@ -57,7 +66,7 @@ use std::collections::HashSet;
 /// #[derive(Debug)]
 /// struct Node { name: &'static str, next: RefCell<Option<Rc<Node>>> }
 /// impl instrack::Trace for Node {
-///     fn trace(&self, edges: &mut instrack::Edges<'_>) { edges.trace(&self.next) }
+///     fn trace(&self, edges: &mut instrack::Edges<'_>) { edges.field("next", &self.next) }
 /// }
 ///
 /// let a = Rc::new(Node { name: "a", next: RefCell::new(None) });
@@ -71,14 +80,15 @@ use std::collections::HashSet;
 /// # if !instrack::ENABLED { assert!(cycles.is_empty()); return; }
 /// assert_eq!(cycles.len(), 1);
 /// assert_eq!(cycles[0].members().len(), 2);
-/// println!("{}", cycles[0]);
+/// assert!(cycles.to_string().contains(".next → Node #"));
+/// println!("{cycles}");
 /// ```
-pub fn find_cycles() -> Vec<Cycle> {
+pub fn find_cycles() -> Cycles {
     if !crate::ENABLED {
-        return Vec::new(); // and the analysis is not linked
+        return Cycles::default(); // and the analysis is not linked
     }
     let guard = AnalysisGuard::enter();
-    let graph = Graph::build();
+    let mut graph = Graph::build();
     let mut cycles: Vec<Cycle> = graph
         .cycle_components()
         .into_iter()
@@ -89,17 +99,20 @@ pub fn find_cycles() -> Vec<Cycle> {
             let kept: Vec<usize> =
                 graph.reachable(&members, |j| graph.leaked[j]).into_iter().filter(|j| !member.contains(j)).collect();
             let involved: Vec<usize> = members.iter().chain(&kept).copied().collect();
+            let (edges, paths) = graph.edges_among(&involved);
             Cycle {
-                edges: graph.edges_among(&involved),
+                edges,
+                paths,
                 members: members.iter().map(|&i| graph.node(i, true)).collect(),
                 kept_alive: kept.iter().map(|&i| graph.node(i, true)).collect(),
             }
         })
         .collect();
     cycles.sort_by_key(|c| std::cmp::Reverse(c.members.len() + c.kept_alive.len()));
+    let untraced = std::mem::take(&mut graph.untraced_types);
     drop(guard);
     drop(graph); // last, with no lock held: may drop the last owner of an instance
-    cycles
+    Cycles::new(cycles, untraced)
 }
 
 /// Why the tracked shared instance with this `id` is alive: the chain of
@@ -140,8 +153,13 @@ pub fn why_alive(id: u64) -> Option<Retention> {
     let guard = AnalysisGuard::enter();
     let graph = Graph::build();
     let target = graph.held.iter().position(|h| h.instance().id() == id)?;
-    let (chain, closed_by) = graph.holder_chain(target);
-    let retention = Retention { chain: chain.iter().map(|&i| graph.node(i, true)).collect(), closed_by };
+    let (chain, closing) = graph.holder_chain(target);
+    let mut via: Vec<_> = chain.windows(2).map(|w| graph.path_between(w[1], w[0])).collect();
+    if let (Some(back), Some(&last)) = (closing, chain.last()) {
+        via.push(graph.path_between(back, last));
+    }
+    let closed_by = closing.map(|back| graph.held[back].instance().id());
+    let retention = Retention { chain: chain.iter().map(|&i| graph.node(i, true)).collect(), via, closed_by };
     drop(guard);
     drop(graph); // last, with no lock held
     Some(retention)
@@ -186,7 +204,8 @@ pub fn graph_dot(pattern: &str) -> String {
         (0..graph.held.len()).filter(|&i| selected.selects(graph.held[i].instance().type_name())).collect();
     let nodes: Vec<RefNode> = keep.iter().map(|&i| graph.node(i, true)).collect();
     let leaked: Vec<bool> = keep.iter().map(|&i| graph.leaked[i]).collect();
-    let text = dot(nodes.iter().zip(leaked), &graph.edges_among(&keep), &format!("instrack {pattern}"));
+    let (edges, paths) = graph.edges_among(&keep);
+    let text = dot(nodes.iter().zip(leaked), &edges, &paths, &format!("instrack {pattern}"));
     drop(guard);
     drop(graph); // last, with no lock held
     text

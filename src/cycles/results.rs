@@ -6,6 +6,8 @@ use crate::pattern::short_generics;
 use crate::snapshot::Instance;
 use crate::text::plural;
 use crate::text::Escaped;
+use crate::trace::EdgePath;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 
 /// One tracked instance in the reference graph.
@@ -113,6 +115,8 @@ impl fmt::Display for RefNode {
 pub struct Cycle {
     pub(super) members: Vec<RefNode>,
     pub(super) edges: Vec<(u64, u64)>,
+    /// The path of each of `edges`, in the same order.
+    pub(super) paths: Vec<EdgePath>,
     pub(super) kept_alive: Vec<RefNode>,
 }
 
@@ -126,10 +130,112 @@ impl Cycle {
     pub fn edges(&self) -> &[(u64, u64)] {
         &self.edges
     }
+    /// The path of each of [`edges`](Self::edges), in the same order: the
+    /// field (and closure) of the holder that holds the reference.
+    pub fn edge_paths(&self) -> &[EdgePath] {
+        &self.paths
+    }
     /// Leaked instances that are not on the cycle but are kept alive by it.
     pub fn kept_alive(&self) -> &[RefNode] {
         &self.kept_alive
     }
+
+    /// The shortest loop through the first member, as indexes into
+    /// `edges`: the references a reader follows around the cycle.
+    pub(super) fn walk(&self) -> Vec<usize> {
+        let Some(start) = self.members.first().map(|m| m.instance.id()) else { return Vec::new() };
+        let member: HashMap<u64, ()> = self.members.iter().map(|m| (m.instance.id(), ())).collect();
+        // Breadth-first from the start over members; `came_by[b]` is the edge that reached b.
+        let mut came_by: HashMap<u64, usize> = HashMap::new();
+        let mut queue = VecDeque::from([start]);
+        while let Some(a) = queue.pop_front() {
+            for (k, &(from, to)) in self.edges.iter().enumerate() {
+                if from != a || !member.contains_key(&to) || came_by.contains_key(&to) {
+                    continue;
+                }
+                came_by.insert(to, k);
+                if to == start {
+                    queue.clear();
+                    break;
+                }
+                queue.push_back(to);
+            }
+        }
+        let mut walk = Vec::new();
+        let mut at = start;
+        while let Some(&k) = came_by.get(&at) {
+            walk.push(k);
+            at = self.edges[k].0;
+            if at == start || walk.len() > self.edges.len() {
+                break;
+            }
+        }
+        walk.reverse();
+        walk
+    }
+
+    /// The member with this id.
+    fn member(&self, id: u64) -> Option<&RefNode> {
+        self.members.iter().chain(&self.kept_alive).find(|m| m.instance.id() == id)
+    }
+
+    /// `Type #1 .field → Type #2` for the edges `ks`, chained: each edge's
+    /// holder is the previous one's target.
+    pub(super) fn write_path(&self, f: &mut impl fmt::Write, ks: &[usize]) -> fmt::Result {
+        for (n, &k) in ks.iter().enumerate() {
+            let (from, to) = self.edges[k];
+            if n == 0 {
+                self.write_node(f, from)?;
+            }
+            let path = &self.paths[k];
+            if !path.is_empty() {
+                write!(f, " {path}")?;
+            }
+            f.write_str(" → ")?;
+            self.write_node(f, to)?;
+        }
+        Ok(())
+    }
+
+    fn write_node(&self, f: &mut impl fmt::Write, id: u64) -> fmt::Result {
+        match self.member(id) {
+            Some(m) => write!(f, "{} #{id}", bare_type_name(m.instance.type_name())),
+            None => write!(f, "#{id}"),
+        }
+    }
+
+    /// The loop around the cycle on one line, as reports print it: from the
+    /// first member (lowest id) along the fewest references back to it, each
+    /// named by its path:
+    /// `Session #12 .on_close → closure (src/main.rs:44) → Session #12`.
+    pub fn loop_text(&self) -> String {
+        if !crate::ENABLED {
+            return String::new(); // none exists: keeps this code out of the binary
+        }
+        let mut text = String::new();
+        let _ = self.write_path(&mut text, &self.walk());
+        text
+    }
+
+    /// `3 instances kept alive only by each other`, or `1 instance kept
+    /// alive only by itself`, and what it keeps alive.
+    pub(crate) fn headline(&self) -> String {
+        let n = self.members.len();
+        let by = if n == 1 { "itself" } else { "each other" };
+        let kept = match self.kept_alive.len() {
+            0 => String::new(),
+            k => format!(", keeping {k} more alive"),
+        };
+        format!("{n} instance{} kept alive only by {by}{kept}", plural(n))
+    }
+}
+
+/// A type's name without its module path: `Session`, `Gen<Vec<u8>>`.
+fn bare_type_name(type_name: &str) -> String {
+    let short = short_generics(type_name);
+    let open = short.find('<').unwrap_or(short.len());
+    let base = short[..open].rsplit("::").next().unwrap_or(&short[..open]);
+    format!("{base}{}", &short[open..])
 }
 
 impl fmt::Display for Cycle {
@@ -137,21 +243,31 @@ impl fmt::Display for Cycle {
         if !crate::ENABLED {
             return Ok(()); // none exists: keeps this code out of the binary
         }
-        let n = self.members.len();
-        writeln!(
-            f,
-            "leaked cycle of {n} instance{} kept alive only by each other{}:",
-            plural(n),
-            match self.kept_alive.len() {
-                0 => String::new(),
-                k => format!(", keeping {k} more alive"),
-            }
-        )?;
+        writeln!(f, "leaked cycle of {}:", self.headline())?;
+        self.write_body(f)
+    }
+}
+
+impl Cycle {
+    /// The members, the walk around the cycle, the other references, and
+    /// what it keeps alive: all but the headline.
+    pub(super) fn write_body(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for m in &self.members {
             writeln!(f, "    {m}")?;
         }
-        let arrows: Vec<String> = self.edges.iter().map(|(a, b)| format!("#{a} → #{b}")).collect();
-        writeln!(f, "  references: {}", arrows.join(", "))?;
+        let walk = self.walk();
+        f.write_str("  ")?;
+        self.write_path(f, &walk)?;
+        writeln!(f)?;
+        let others: Vec<usize> = (0..self.edges.len()).filter(|k| !walk.contains(k)).collect();
+        if !others.is_empty() {
+            writeln!(f, "  other references:")?;
+            for k in others {
+                f.write_str("    ")?;
+                self.write_path(f, &[k])?;
+                writeln!(f)?;
+            }
+        }
         if !self.kept_alive.is_empty() {
             writeln!(f, "  kept alive beneath it:")?;
             for k in &self.kept_alive {
@@ -193,6 +309,10 @@ impl fmt::Display for Cycle {
 #[derive(Clone, Debug)]
 pub struct Retention {
     pub(super) chain: Vec<RefNode>,
+    /// `via[i]`: the path by which `chain[i + 1]` holds `chain[i]`; for a
+    /// leaked instance, one more: the path by which the closing holder holds
+    /// the chain's last.
+    pub(super) via: Vec<EdgePath>,
     /// For a leaked instance: the id of the chain member that holds the
     /// chain's last member, closing the cycle.
     pub(super) closed_by: Option<u64>,
@@ -209,6 +329,21 @@ impl Retention {
     pub fn is_leaked(&self) -> bool {
         self.closed_by.is_some()
     }
+    /// The path (field, closure) by which each holder holds the one before
+    /// it: `paths()[i]` is how `chain()[i + 1]` holds `chain()[i]`. For a
+    /// leaked instance one more: how the holder that closes the cycle holds
+    /// the chain's last.
+    pub fn paths(&self) -> &[EdgePath] {
+        &self.via
+    }
+}
+
+/// ` through .field` for a named path, nothing for an unnamed one.
+fn through(path: Option<&EdgePath>) -> String {
+    match path {
+        Some(p) if !p.is_empty() => format!(" through {p}"),
+        _ => String::new(),
+    }
 }
 
 impl fmt::Display for Retention {
@@ -219,12 +354,15 @@ impl fmt::Display for Retention {
         let Some(first) = self.chain.first() else { return Ok(()) };
         writeln!(f, "why #{} is alive:", first.instance().id())?;
         for (i, node) in self.chain.iter().enumerate() {
-            let how = if i == 0 { "    " } else { "    held by " };
-            writeln!(f, "{how}{node}")?;
+            match i {
+                0 => writeln!(f, "    {node}")?,
+                _ => writeln!(f, "    held{} by {node}", through(self.via.get(i - 1)))?,
+            }
         }
         match (self.closed_by, self.chain.last()) {
             (Some(id), _) => {
-                writeln!(f, "    … which is held by #{id} again: a cycle that nothing outside reaches, leaked")
+                let how = through(self.via.get(self.chain.len() - 1));
+                writeln!(f, "    … which is held{how} by #{id} again: a cycle that nothing outside reaches, leaked")
             }
             (None, Some(root)) => {
                 writeln!(f, "    … which has {} owner{} outside the tracked graph", root.outside, plural(root.outside))

@@ -37,7 +37,7 @@ mod svg;
 #[cfg(feature = "http")] // the endpoint sends it as a header too
 pub(crate) use assets::CONTENT_SECURITY_POLICY;
 
-use crate::cycles::Cycle;
+use crate::cycles::Cycles;
 use crate::snapshot::Snapshot;
 use crate::text::Age;
 use crate::Timeline;
@@ -71,7 +71,7 @@ use std::io;
 #[derive(Debug)]
 pub struct Page<'a> {
     snapshot: Snapshot,
-    cycles: Vec<Cycle>,
+    cycles: Cycles,
     timeline: Option<&'a Timeline>,
     title: Option<String>,
 }
@@ -88,14 +88,16 @@ impl Page<'static> {
 
     /// A page of `snapshot`, with no cycles and no timeline.
     pub fn new(snapshot: Snapshot) -> Page<'static> {
-        Page { snapshot, cycles: Vec::new(), timeline: None, title: None }
+        Page { snapshot, cycles: Cycles::default(), timeline: None, title: None }
     }
 }
 
 impl<'a> Page<'a> {
-    /// Draws these leaked cycles (from [`find_cycles`](crate::find_cycles)).
-    pub fn cycles(mut self, cycles: Vec<Cycle>) -> Self {
-        self.cycles = cycles;
+    /// Draws these leaked cycles (from [`find_cycles`](crate::find_cycles)),
+    /// one drawing per shape with its count, and names the types the
+    /// analysis could not see through. A `Vec<Cycle>` is grouped the same way.
+    pub fn cycles(mut self, cycles: impl Into<Cycles>) -> Self {
+        self.cycles = cycles.into();
         self
     }
 

@@ -197,28 +197,28 @@ impl Page<'_> {
         Ok(())
     }
 
-    /// Each leaked cycle, drawn and as DOT text.
+    /// Each shape of leaked cycle once, with its count: the walk around it
+    /// with the fields of each reference, one cycle of it drawn and as DOT
+    /// text; then the tracked types the analysis could not see through.
     pub(super) fn cycles_section(&self, out: &mut String) -> fmt::Result {
         out.push_str("<section id=\"cycles\"><h2>Leaked reference cycles</h2>\n");
         if self.cycles.is_empty() {
             out.push_str(
                 "<p class=\"ok\">No leaked cycle among the tracked <code>Arc</code>/<code>Rc</code> \
-                 instances whose types implement <code>Trace</code>.</p></section>\n",
+                 instances whose types implement <code>Trace</code>.</p>\n",
             );
-            return Ok(());
         }
-        for cycle in self.cycles.iter().take(CYCLES_SHOWN) {
-            let n = cycle.members().len();
-            write!(
-                out,
-                "<div class=\"cycle\"><h3>{n} instance{} kept alive only by each other{}</h3>\
-                 <div class=\"cycle-body\">",
-                plural(n),
-                match cycle.kept_alive().len() {
-                    0 => String::new(),
-                    k => format!(", keeping {k} more alive"),
-                }
-            )?;
+        let groups = self.cycles.groups();
+        for group in groups.iter().take(CYCLES_SHOWN) {
+            let cycle = group.example();
+            out.push_str("<div class=\"cycle\"><h3>");
+            match group.count() {
+                1 => esc(out, &format!("leaked cycle of {}", cycle.headline())),
+                n => esc(out, &format!("{n} leaked cycles like this one, each of {}", cycle.headline())),
+            }
+            out.push_str("</h3><p class=\"cycle-path\"><code>");
+            esc(out, &cycle.loop_text());
+            out.push_str("</code></p><div class=\"cycle-body\">");
             svg::cycle(out, cycle)?;
             out.push_str("<pre class=\"dot\">");
             for line in cycle.to_dot().lines() {
@@ -227,8 +227,26 @@ impl Page<'_> {
             }
             out.push_str("</pre></div></div>\n");
         }
-        if self.cycles.len() > CYCLES_SHOWN {
-            write!(out, "<p class=\"more\">… and {} more cycles</p>", self.cycles.len() - CYCLES_SHOWN)?;
+        if groups.len() > CYCLES_SHOWN {
+            write!(out, "<p class=\"more\">… and {} more shapes of cycle</p>", groups.len() - CYCLES_SHOWN)?;
+        }
+        let untraced = self.cycles.untraced();
+        if !untraced.is_empty() {
+            write!(
+                out,
+                "<p class=\"note untraced\">Not seen through: {} tracked type{} with live shared instances \
+                 and no <code>Trace</code> impl; a cycle through them is not found. Add \
+                 <code>#[derive(instrack::Trace)]</code> (feature <code>derive</code>) or implement \
+                 <code>instrack::Trace</code>:",
+                untraced.len(),
+                plural(untraced.len())
+            )?;
+            for name in untraced {
+                out.push_str(" <code>");
+                esc(out, name);
+                out.push_str("</code>");
+            }
+            out.push_str("</p>\n");
         }
         out.push_str("</section>\n");
         Ok(())

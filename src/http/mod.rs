@@ -63,7 +63,9 @@ pub const MAX_REQUEST_HEAD: usize = 8 * 1024;
 /// | `/snapshot.json` | the snapshot as JSON (the `serde` feature's schema) |
 /// | `/timeline.json` | the sampler's timeline as JSON |
 /// | `/growth.txt` | the growth since sampling started ([`Timeline::growth`](crate::Timeline::growth): it does not disturb your calls to [`growth`](crate::growth)) |
-/// | `/cycles.dot` | the leaked cycles as Graphviz DOT |
+/// | `/cycles.txt` | the leaked cycles, each shape once with its count and the fields that hold it, and the types not seen through ([`Cycles`](crate::Cycles)) |
+/// | `/cycles.json` | the same as JSON |
+/// | `/cycles.dot` | one cycle of each shape as Graphviz DOT |
 ///
 /// When tracking is compiled out, every route answers a page that says so.
 /// Dropping the [`Server`] stops it at once (see [`Server`]). To share a sampler of your own, to bind

@@ -70,6 +70,12 @@ pub(super) const ROUTES: &[Route] = &[
         aliases: &[],
         build: |state| Answer::ok(TEXT, state.sampler.timeline().growth().to_string().into_bytes()),
     },
+    Route {
+        path: "/cycles.txt",
+        aliases: &[],
+        build: |_| Answer::ok(TEXT, crate::find_cycles().to_string().into_bytes()),
+    },
+    Route { path: "/cycles.json", aliases: &[], build: |_| json(&crate::find_cycles()) },
     Route { path: "/cycles.dot", aliases: &[], build: cycles_route },
 ];
 
@@ -129,12 +135,16 @@ fn report_route(_: &ServerState) -> Answer {
     Answer::ok(TEXT, out)
 }
 
+/// One graph per shape of cycle, as the page and `/cycles.txt` show them:
+/// one cycle of the shape, the count in a comment.
 fn cycles_route(_: &ServerState) -> Answer {
     let cycles = crate::find_cycles();
     let text = if cycles.is_empty() {
         "digraph \"no leaked cycles\" {}\n".to_owned()
     } else {
-        cycles.iter().map(|c| c.to_dot()).collect::<Vec<_>>().join("\n")
+        let graph =
+            |g: &crate::CycleGroup| format!("// {} leaked cycle(s) of this shape\n{}", g.count(), g.example().to_dot());
+        cycles.groups().iter().map(graph).collect::<Vec<_>>().join("\n")
     };
     Answer::ok(DOT, text.into_bytes())
 }

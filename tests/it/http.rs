@@ -73,6 +73,8 @@ fn every_route_answers_with_its_content_type() {
         ("/snapshot.json", "application/json"),
         ("/timeline.json", "application/json"),
         ("/growth.txt", "text/plain; charset=utf-8"),
+        ("/cycles.txt", "text/plain; charset=utf-8"),
+        ("/cycles.json", "application/json"),
         ("/cycles.dot", "text/vnd.graphviz; charset=utf-8"),
     ];
     for (path, content_type) in routes {
@@ -105,7 +107,20 @@ fn every_route_answers_with_its_content_type() {
                 assert!(json["series"].is_array());
             }
             "/growth.txt" => assert!(text.starts_with("instrack: "), "{text}"),
-            "/cycles.dot" => assert!(text.starts_with("digraph"), "{text}"),
+            // Other tests leak cycles on purpose: each shape is one graph.
+            "/cycles.txt" => assert!(text.starts_with("instrack: ") && text.contains("leaked cycle"), "{text}"),
+            "/cycles.json" => {
+                let json: serde_json::Value = serde_json::from_str(&text).expect("cycles JSON parses");
+                assert_eq!(json["schema"], "instrack.cycles");
+                assert!(json["groups"].is_array() && json["untraced"].is_array());
+            }
+            "/cycles.dot" => {
+                let graphs = text.matches("digraph").count();
+                assert!(graphs >= 1, "{text}");
+                if !text.contains("no leaked cycles") {
+                    assert_eq!(text.matches("// ").count(), graphs, "each graph says its shape's count: {text}");
+                }
+            }
             _ => unreachable!(),
         }
     }

@@ -257,3 +257,48 @@ fn a_sampled_timeline_names_its_wall_clock_origin() {
         assert!(doc["started_unix_secs"].is_null() && doc["series"].as_array().unwrap().is_empty());
     }
 }
+
+#[derive(Debug, instrack::Trace)]
+struct JsonSession {
+    me: std::sync::Mutex<Option<Arc<JsonSession>>>,
+}
+
+struct JsonOpaque;
+
+#[test]
+fn cycles_carry_their_groups_paths_and_untraced_types() {
+    for _ in 0..3 {
+        let s = Arc::new(JsonSession { me: std::sync::Mutex::new(None) });
+        *s.me.lock().unwrap() = Some(s.clone());
+        track!(&s);
+    }
+    let opaque = Arc::new(JsonOpaque);
+    track!(&opaque);
+    let cycles = instrack::find_cycles();
+    let doc = parse(&cycles);
+    header(&doc, "cycles", Some("analysis"));
+    assert_eq!(doc["enabled"], instrack::ENABLED);
+    assert_eq!(doc["cycles"].as_array().unwrap().len(), cycles.len());
+    assert_eq!(doc["groups"].as_array().unwrap().len(), cycles.groups().len());
+    let untraced: Vec<&str> = doc["untraced"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(untraced, cycles.untraced());
+    if !instrack::ENABLED {
+        assert!(doc["cycles"].as_array().unwrap().is_empty());
+        return;
+    }
+    assert!(untraced.contains(&"it::json::JsonOpaque"));
+    let group = doc["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["example"]["members"][0]["instance"]["type"] == "it::json::JsonSession")
+        .expect("the sessions' group");
+    assert_eq!(group["count"], 3);
+    assert_eq!(group["instances"], 3);
+    assert_eq!(group["example"]["edge_paths"], serde_json::json!([".me"]));
+    let id = group["example"]["members"][0]["instance"]["id"].as_u64().unwrap();
+    assert_eq!(group["example"]["walk"], format!("JsonSession #{id} .me → JsonSession #{id}"));
+    header(&parse(&cycles.groups()[0]), "cycle_group", Some("analysis"));
+    let why = parse(&why_alive(id).unwrap());
+    assert_eq!(why["paths"], serde_json::json!([".me"]));
+}

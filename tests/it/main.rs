@@ -12,6 +12,7 @@ mod backtraces;
 mod browser;
 mod counting;
 mod cycles;
+mod derive;
 mod diff;
 mod escaping;
 mod fixtures;

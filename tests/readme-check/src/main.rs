@@ -72,10 +72,12 @@ fn mask_word(word: &str) -> String {
             }
         }
     }
-    // sites: path/to/file.rs:15
-    if let Some((file, line)) = word.rsplit_once(':') {
+    // sites: path/to/file.rs:15, also as (src/main.rs:44) or src/main.rs:44,
+    let inner = word.trim_start_matches('(').trim_end_matches([')', ',']);
+    if let Some((file, line)) = inner.rsplit_once(':') {
         if file.ends_with(".rs") && !line.is_empty() && line.chars().all(|c| c.is_ascii_digit()) {
-            return "FILE:LINE".to_owned();
+            let (start, end) = (word.len() - word.trim_start_matches('(').len(), word.trim_end_matches([')', ',']).len());
+            return format!("{}FILE:LINE{}", &word[..start], &word[end..]);
         }
     }
     // module paths before a type: demo::Session, it::x::Widget: -> Session
