@@ -58,5 +58,11 @@ package instrack-derive publish   # proc macros; depends on no sibling
 package .               no-verify # the library: depends on instrack-derive, not on crates.io until published first
 package instrack-cli    no-verify # depends on the library
 
+# One workspace: cargo packages the three together and builds each packaged
+# copy against its freshly packaged siblings, so the library and the command
+# are verified too before anything is on crates.io.
+step "cargo package --workspace: each packaged crate builds against the packaged others"
+cargo package -q --workspace --allow-dirty
+
 step "package sizes"
 printf '  %s\n' "${sizes[@]}"
