@@ -36,7 +36,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// | kind | fields |
 /// |---|---|
 /// | `counts` | `live`, `total`, `peak` |
-/// | `type_counts` | `type`, `live`, `total`, `peak` |
+/// | `type_counts` | `type`, `live`, `total`, `peak`, `estimated_bytes` (`null` when the type's size is unknown) |
 /// | `instance` | `id`, `type`, `module`, `file`, `line`, `thread`, `age_secs`, `debug` (`null` for `Tracked` fields) |
 /// | `snapshot` | `enabled`, `taken_unix_secs`, `types` (type_counts), `instances`, `unmatched` |
 /// | `type_diff` | `type`, `created`, `dropped`, `net`, `live` |
@@ -145,7 +145,8 @@ impl Fields for Counts {
 impl Fields for TypeCounts {
     fn fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         map.serialize_entry("type", self.name())?;
-        self.counts().fields(map)
+        self.counts().fields(map)?;
+        map.serialize_entry("estimated_bytes", &self.estimated_bytes())
     }
 }
 

@@ -212,6 +212,7 @@ mod pattern;
 mod shared;
 mod site;
 mod snapshot;
+mod static_size;
 mod text;
 mod trace;
 mod tracked;
@@ -358,6 +359,7 @@ macro_rules! track {
 pub mod __private {
     pub use crate::shared::{DebugFn, Probe, Shared, TraceFn, ViaDebug, ViaNoDebug, ViaNoTrace, ViaTrace};
     pub use crate::site::Site;
+    pub use crate::static_size::StaticSize;
     pub use core::{column, file, line, module_path};
 }
 

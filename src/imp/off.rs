@@ -25,11 +25,15 @@ pub(crate) struct Token;
 #[allow(clippy::extra_unused_type_parameters)]
 impl Token {
     #[inline(always)]
-    pub(crate) fn new<T: ?Sized + 'static>(_caller: &'static Location<'static>) -> Token {
+    pub(crate) fn new<T: ?Sized + 'static>(_caller: &'static Location<'static>, _size: usize) -> Token {
         Token
     }
     #[inline(always)]
-    pub(crate) fn at<T: ?Sized + 'static>(_site: &'static Site, _caller: &'static Location<'static>) -> Token {
+    pub(crate) fn at<T: ?Sized + 'static>(
+        _site: &'static Site,
+        _caller: &'static Location<'static>,
+        _size: usize,
+    ) -> Token {
         Token
     }
     #[inline(always)]

@@ -91,8 +91,8 @@ fn the_types_table_has_every_column_and_sorts() {
     assert!(page.contains("table.sortable") && page.contains("addEventListener(\"click\""));
     let row = &page[page.find("<td data-v=\"it::html::Few\">").expect("a row for Few")..];
     let row = &row[..row.find("</tr>").unwrap()];
-    // live, total, peak, bytes (a token's owner has no size yet: a dash),
-    // growth (no timeline: a dash)
+    // live, total, peak, bytes (2 × the owner's size, which `track!()`
+    // records), growth (no timeline: a dash)
     let cells: Vec<&str> = row.split("<td class=\"num\" ").skip(1).collect();
     assert_eq!(
         cells,
@@ -100,7 +100,7 @@ fn the_types_table_has_every_column_and_sorts() {
             "data-v=\"2\">2</td>",
             "data-v=\"3\">3</td>",
             "data-v=\"3\">3</td>",
-            "data-v=\"-1\">—</td>",
+            "data-v=\"16\">16 B</td>",
             "data-v=\"0\">—</td>"
         ]
     );
