@@ -236,7 +236,9 @@ pub use diff::{Diff, TypeDiff};
 pub use http::{serve, Server, ServerBuilder, MAX_REQUEST_HEAD};
 #[cfg(feature = "serde")]
 pub use json::{to_json, SCHEMA_VERSION};
-pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, Downgrade, DropExpectation, WeakCount};
+pub use leaks::{
+    checkpoint, checkpoint_all_threads, expect_dropped, survivors, Checkpoint, Downgrade, DropExpectation, WeakCount,
+};
 pub use shared::{live, live_rc};
 pub use snapshot::{counts, report, report_to, snapshot, BySite, Counts, Instance, SiteGroup, Snapshot, TypeCounts};
 pub use trace::{Edges, Trace, TracedFn};
