@@ -6,7 +6,7 @@
 //! own: construction and drop of tracked values never take it, and the
 //! counters are read before it is taken.
 
-use super::{read_counts, Timeline};
+use super::{history, read_counts, Timeline};
 use crate::lock::lock;
 use std::fmt;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -32,6 +32,12 @@ pub(crate) const MIN_INTERVAL: Duration = Duration::from_millis(1);
 /// taken at once, then one every `interval`; a sample that is late (the
 /// machine was busy) is skipped rather than bunched. When tracking is
 /// compiled out, `start` starts no thread and the timeline stays empty.
+///
+/// The sampler also judges its timeline every 100 ms (or every sample, if
+/// the interval is longer) and when it stops, and remembers for the whole
+/// run every type that was a [`Suspect`](crate::Suspect): the exit report
+/// ([`report_at_exit`](crate::report_at_exit)) and the signal report name
+/// them with their rate and peak, even once their values are gone.
 ///
 /// # Locking behaviour
 /// [`timeline`](Self::timeline) holds the sampler's own lock while it copies
@@ -78,6 +84,7 @@ impl Sampler {
         if let Ok(thread) = spawned {
             sampler.stop = Some(stop);
             sampler.thread = Some(thread);
+            history::sampler_started(&sampler.timeline);
         }
         sampler
     }
@@ -113,10 +120,17 @@ fn run(timeline: &Mutex<Timeline>, interval: Duration, stopped: &mpsc::Receiver<
     let start = Instant::now();
     lock(timeline).set_started(SystemTime::now());
     let mut tick: u32 = 0;
+    let mut judged = Duration::ZERO;
     loop {
         let readings = read_counts();
         let at = start.elapsed();
         lock(timeline).record_readings(at, readings);
+        // What was a suspect is remembered for the exit report, even once
+        // its values are gone (see `history.rs`).
+        if at.saturating_sub(judged) >= history::JUDGE_EVERY {
+            history::judge(timeline);
+            judged = at;
+        }
         // The next tick on the grid `start + n × interval` that is still ahead.
         let elapsed = start.elapsed();
         let due = (elapsed.as_nanos() / interval.as_nanos()) as u32 + 1;
@@ -124,7 +138,7 @@ fn run(timeline: &Mutex<Timeline>, interval: Duration, stopped: &mpsc::Receiver<
         let next = interval.saturating_mul(tick).saturating_sub(elapsed);
         match stopped.recv_timeout(next) {
             Err(RecvTimeoutError::Timeout) => continue,
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => return history::judge(timeline),
         }
     }
 }

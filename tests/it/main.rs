@@ -25,6 +25,7 @@ mod leaks;
 mod races;
 mod readme;
 mod report;
+mod run_suspects;
 mod shared;
 mod sites;
 mod threads;

@@ -406,6 +406,7 @@ fn the_exit_report_goes_to_stderr_with_the_growth_since_the_guard() {
     if instrack::ENABLED {
         assert!(stderr.contains("ExitLeak: 3 live, 3 total"), "{stderr}");
         assert!(stderr.contains("growth since report_at_exit"), "{stderr}");
+        assert!(!stderr.contains("suspect"), "no sampler ran: nothing to say of suspects: {stderr}");
         assert!(
             stderr.lines().any(|l| l.contains("watch::ExitLeak") && l.split_whitespace().skip(1).eq(["3", "+3"])),
             "{stderr}"
