@@ -47,8 +47,9 @@ impl Page<'_> {
             esc(out, suspect.type_name());
             write!(
                 out,
-                "</span> <span class=\"rate\">{:+.1} per minute</span> <span class=\"since\">since {}</span>\
-                 <div class=\"reason\">",
+                "</span> <span class=\"rate\">{:+.1} per minute</span> <span class=\"since\" title=\"the last \
+                 moment its live count was as low as at the start of the sampled window\">growing since {} after \
+                 sampling started</span><div class=\"reason\">",
                 suspect.per_minute(),
                 Age(suspect.since())
             )?;

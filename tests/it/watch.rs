@@ -145,7 +145,8 @@ fn steady_growth_is_a_suspect_with_its_rate() {
     assert!(leak.since() >= secs(20) && leak.since() <= secs(30), "{:?}", leak.since());
     assert_eq!(leak.floors().0, 100);
     assert!(leak.reason().contains("rose from 100 to"), "{}", leak.reason());
-    assert!(leak.to_string().starts_with("Leak: +2.0/min since "), "{leak}");
+    assert!(leak.to_string().starts_with("Leak: +2.0/min, growing since "), "{leak}");
+    assert!(leak.to_string().contains(" after sampling started: its floor "), "{leak}");
 }
 
 #[test]
