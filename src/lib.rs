@@ -195,6 +195,9 @@
 //! text is formatted, and temporary strong references are dropped (which may
 //! run a `Drop`), after every lock is released.
 #![deny(missing_docs, unsafe_code)]
+// docs.rs (`--cfg docsrs`, nightly): each feature-gated item says which
+// feature it needs. Nightly's `doc_cfg` infers that from the item's `cfg`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 mod backtraces;
