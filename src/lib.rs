@@ -56,7 +56,9 @@
 //!   closure captured.
 //! - **Leak assertions.** [`assert_no_leaks!`] fails a test that leaves
 //!   tracked instances alive; [`survivors`] and [`checkpoint`] return them;
-//!   [`expect_dropped`] checks that an `Arc` or `Rc` is gone.
+//!   `assert_no_leaks!(all_threads, { … })` and [`checkpoint_all_threads`]
+//!   count the instances made on every thread (see [`Checkpoint`] for when
+//!   to use which); [`expect_dropped`] checks that an `Arc` or `Rc` is gone.
 //! - **Watching a running program.** A [`Sampler`] records the counts of
 //!   every type into a bounded [`Timeline`] whose [`suspects`](Timeline::suspects)
 //!   are the types that keep growing; [`growth`] shows what grew since the
