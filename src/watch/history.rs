@@ -5,9 +5,9 @@
 //! A suspect is flagged while its floor rises; a server torn down before
 //! `main` returns drops its values, the floor falls, and a timeline judged at
 //! exit clears it. So each sampler judges its timeline as it runs (every
-//! [`JUDGE_EVERY`], or every sample if the interval is longer) and when it
-//! stops, and records here what it found. A report also judges the timelines
-//! of the samplers still running.
+//! [`JUDGE_EVERY`], or every sample if the interval is longer, and never
+//! more than 1 % of the time) and when it stops, and records here what it
+//! found. A report also judges the timelines of the samplers still running.
 //!
 //! Locks: the history's mutex and each sampler's timeline mutex are never
 //! held together (a timeline is judged, its lock released, then the
@@ -23,7 +23,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-/// How often a running sampler judges its timeline, at most.
+/// How often a running sampler judges its timeline, at most (and less often
+/// when judging takes more than 1 % of that: see `sampler.rs`).
 pub(crate) const JUDGE_EVERY: Duration = Duration::from_millis(100);
 
 /// One type that was a suspect during the run.
