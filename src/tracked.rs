@@ -1,6 +1,7 @@
 //! [`Tracked<T>`], the field that makes a type tracked.
 
 use crate::imp::Token;
+use crate::static_size::StaticSize;
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -44,19 +45,38 @@ impl<T: ?Sized + 'static> Tracked<T> {
     /// Registers a new instance of `T`, recording the caller's file and line.
     ///
     /// Prefer [`track!()`](crate::track), which also records the module and
-    /// finds its type without a map lookup.
+    /// the size of `T` (for [`TypeCounts::estimated_bytes`](crate::TypeCounts::estimated_bytes)),
+    /// and finds its type without a map lookup. `new` accepts any `T`, also
+    /// an unsized one (`Tracked<dyn MyTrait>`), and records no size.
+    ///
+    /// # Examples
+    /// ```
+    /// trait Plugin {}
+    /// struct Loaded { _t: instrack::Tracked<dyn Plugin> }
+    ///
+    /// let _p = Loaded { _t: instrack::Tracked::new() };
+    /// ```
+    /// `track!()` there would not compile: it records `size_of::<T>()`.
+    /// ```compile_fail
+    /// trait Plugin {}
+    /// struct Loaded { _t: instrack::Tracked<dyn Plugin> }
+    ///
+    /// let _p = Loaded { _t: instrack::track!() };
+    /// ```
     #[track_caller]
     pub fn new() -> Tracked<T> {
-        Tracked::made(Token::new::<T>(std::panic::Location::caller()))
+        Tracked::made(Token::new::<T>(std::panic::Location::caller(), 0))
     }
+}
 
+impl<T: ?Sized + StaticSize + 'static> Tracked<T> {
     /// `track!()`. `#[track_caller]`, so that `Location::caller()` is the
     /// caller of a `#[track_caller]` constructor (else the `track!()` line).
     #[doc(hidden)]
     #[inline]
     #[track_caller]
     pub fn __at(site: &'static crate::__private::Site) -> Tracked<T> {
-        Tracked::made(Token::at::<T>(site, std::panic::Location::caller()))
+        Tracked::made(Token::at::<T>(site, std::panic::Location::caller(), T::SIZE))
     }
 }
 
@@ -80,11 +100,13 @@ impl<T: ?Sized> Tracked<T> {
     }
 }
 
-impl<T: ?Sized + 'static> Default for Tracked<T> {
-    /// Same as [`Tracked::new`]: registers an instance made at the caller.
+impl<T: ?Sized + StaticSize + 'static> Default for Tracked<T> {
+    /// Same as [`Tracked::new`]: registers an instance made at the caller,
+    /// and records `size_of::<T>()` for the bytes-held estimate as `track!()`
+    /// does.
     #[track_caller]
     fn default() -> Self {
-        Tracked::new()
+        Tracked::made(Token::new::<T>(std::panic::Location::caller(), T::SIZE))
     }
 }
 

@@ -25,11 +25,15 @@ pub(crate) struct Token;
 #[allow(clippy::extra_unused_type_parameters)]
 impl Token {
     #[inline(always)]
-    pub(crate) fn new<T: ?Sized + 'static>(_caller: &'static Location<'static>) -> Token {
+    pub(crate) fn new<T: ?Sized + 'static>(_caller: &'static Location<'static>, _size: usize) -> Token {
         Token
     }
     #[inline(always)]
-    pub(crate) fn at<T: ?Sized + 'static>(_site: &'static Site, _caller: &'static Location<'static>) -> Token {
+    pub(crate) fn at<T: ?Sized + 'static>(
+        _site: &'static Site,
+        _caller: &'static Location<'static>,
+        _size: usize,
+    ) -> Token {
         Token
     }
     #[inline(always)]
@@ -54,7 +58,7 @@ pub(crate) fn all_counts() -> Vec<crate::snapshot::TypeCounts> {
     Vec::new()
 }
 
-pub(crate) fn snapshot(_since: Option<(u32, u64)>, _select: Option<&Pattern>) -> Snapshot {
+pub(crate) fn snapshot(_since: Option<Since>, _select: Option<&Pattern>) -> Snapshot {
     Snapshot::new(false, Vec::new(), Vec::new())
 }
 
@@ -96,8 +100,12 @@ pub(crate) fn debug_text_of(value: &ValueRef) -> Option<String> {
     match *value {}
 }
 
+/// What a checkpoint counts from: none exist when compiled out.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Since {}
+
 #[inline(always)]
-pub(crate) fn checkpoint() -> Option<(u32, u64)> {
+pub(crate) fn checkpoint(_all_threads: bool) -> Option<Since> {
     None
 }
 

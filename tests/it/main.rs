@@ -29,6 +29,7 @@ mod leaks;
 mod races;
 mod readme;
 mod report;
+mod run_suspects;
 mod shared;
 mod sites;
 mod threads;

@@ -160,13 +160,18 @@ fn instances_record_their_thread_by_name_else_by_id() {
     }
     let named =
         thread::Builder::new().name("worker-7".into()).spawn(|| Named { _t: track!() }).unwrap().join().unwrap();
-    let unnamed = thread::spawn(|| Named { _t: track!() }).join().unwrap();
+    let (unnamed, id) = thread::spawn(|| (Named { _t: track!() }, thread::current().id())).join().unwrap();
     let snap = instrack::snapshot().narrow("Named");
     let threads: Vec<&str> = snap.instances().map(|i| i.thread()).collect();
     if instrack::ENABLED {
         assert_eq!(threads.len(), 2);
         assert!(threads.contains(&"worker-7"), "{threads:?}");
-        assert!(threads.iter().any(|t| t.starts_with("ThreadId(")), "{threads:?}");
+        // Issue 18: `thread #5` in reports, not `thread ThreadId(5)`.
+        let number = format!("{id:?}").trim_start_matches("ThreadId(").trim_end_matches(')').to_owned();
+        assert!(threads.contains(&format!("#{number}").as_str()), "{threads:?}");
+        let report = snap.to_string();
+        assert!(report.contains(&format!("  thread #{number}  age ")), "{report}");
+        assert!(!report.contains("ThreadId"), "{report}");
     } else {
         assert!(threads.is_empty());
     }

@@ -63,7 +63,7 @@ mod weak_list;
 pub(crate) use held::Held;
 pub(crate) use ledger::owners;
 pub(crate) use query::{
-    all_counts, checkpoint, collect_graph, counts, debug_text_of, live_arcs, live_rcs, snapshot, ValueRef,
+    all_counts, checkpoint, collect_graph, counts, debug_text_of, live_arcs, live_rcs, snapshot, Since, ValueRef,
 };
 pub(crate) use share::{share_arc, share_rc};
 pub(crate) use token::{on_token_drop, Token};

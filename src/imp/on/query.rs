@@ -12,7 +12,7 @@
 //! A query that is not a leak check holds a strong reference only to values
 //! it formats or returns; a leak check holds none but for its survivors.
 
-use super::clock::Epoch;
+use super::clock::{ticks, Epoch};
 use super::entry::TypeEntry;
 use super::ledger::{owners, strong_less_held, take_all, TemporaryRef};
 use super::registry::{known, registry, Registry};
@@ -57,17 +57,40 @@ pub(crate) fn live_rcs<T: 'static>() -> Vec<Rc<T>> {
     strong.into_iter().filter_map(|(_, rc)| rc.downcast::<T>().ok()).collect()
 }
 
-/// This thread's index and the smallest id it can hand out from now on.
-pub(crate) fn checkpoint() -> Option<(u32, u64)> {
-    with_thread_state(|s| (s.thread, s.take_id() + 1))
+/// Which instances a checkpoint's survivors come from: those its thread
+/// made with ids from `id` on (exact: a thread's ids only grow), and, for a
+/// checkpoint of every thread, those other threads made at or after the
+/// tick `others_from` (ids come in per-thread blocks, so they cannot order
+/// two threads' instances; the creation stamps can).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Since {
+    thread: u32,
+    id: u64,
+    others_from: Option<u64>,
+}
+
+impl Since {
+    fn includes(&self, stamp: &Stamp) -> bool {
+        if stamp.thread == self.thread {
+            stamp.id >= self.id
+        } else {
+            self.others_from.is_some_and(|tick| stamp.created >= tick)
+        }
+    }
+}
+
+/// A checkpoint of this thread (`all_threads`: of every thread): this
+/// thread's index, the smallest id it can hand out from now on, and the tick.
+pub(crate) fn checkpoint(all_threads: bool) -> Option<Since> {
+    let others_from = all_threads.then(ticks);
+    with_thread_state(|s| Since { thread: s.thread, id: s.take_id() + 1, others_from })
 }
 
 /// Every live instance of the types `select` selects (all if `None`), or with
-/// `since = Some((thread, id))` only those made by that thread with ids from
-/// `id` on (see `checkpoint`). Only the instances kept are upgraded and
+/// `since` only those made since that checkpoint (see `Since`). Only the instances kept are upgraded and
 /// formatted: a report runs the `Debug` code of the types it asks for only.
-pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> Snapshot {
-    let wanted = |stamp: &Stamp| since.is_none_or(|(thread, id)| stamp.thread == thread && stamp.id >= id);
+pub(crate) fn snapshot(since: Option<Since>, select: Option<&Pattern>) -> Snapshot {
+    let wanted = |stamp: &Stamp| since.is_none_or(|since| since.includes(stamp));
     let r = registry();
     let entries: Vec<&'static TypeEntry> =
         r.entries().into_iter().filter(|e| select.is_none_or(|p| p.selects(e.name))).collect();

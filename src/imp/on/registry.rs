@@ -83,21 +83,27 @@ impl Registry {
     }
 }
 
-/// The entry of `T`, from the site's cache when it holds `T`'s.
+/// The entry of `T`, from the site's cache when it holds `T`'s. A miss
+/// also records `size` (`size_of::<T>()`, 0 if unknown) in the entry, once:
+/// the hit path never reads it.
 #[inline]
-pub(super) fn entry_at<T: ?Sized + 'static>(site: &'static Site) -> &'static TypeEntry {
+pub(super) fn entry_at<T: ?Sized + 'static>(site: &'static Site, size: usize) -> &'static TypeEntry {
     let cached = site.cache.load(Acquire) as *const TypeEntry;
     // SAFETY: the cache holds null or a pointer from a `&'static TypeEntry`.
     match unsafe { cached.as_ref() } {
         Some(entry) if entry.type_id == TypeId::of::<T>() => entry,
-        _ => entry_miss(site, TypeId::of::<T>(), std::any::type_name::<T>()),
+        _ => entry_miss(site, TypeId::of::<T>(), std::any::type_name::<T>(), size),
     }
 }
 
 #[cold]
 #[inline(never)]
-fn entry_miss(site: &'static Site, type_id: TypeId, name: &'static str) -> &'static TypeEntry {
+fn entry_miss(site: &'static Site, type_id: TypeId, name: &'static str, size: usize) -> &'static TypeEntry {
     let entry = registry().entry(type_id, name);
+    if size > 0 {
+        // First writer wins: a shared value's `size_of_val` or this size.
+        let _ = entry.value_size.compare_exchange(0, size, Relaxed, Relaxed);
+    }
     site.cache.store(entry as *const TypeEntry as *mut (), Release);
     entry
 }

@@ -56,7 +56,7 @@ fn shared_entry<T: 'static>(
     debug: Option<DebugFn>,
 ) -> (&'static Site, &'static TypeEntry) {
     let site = site_of(site, caller);
-    let entry = entry_at::<T>(site);
+    let entry = entry_at::<T>(site, 0);
     if let Some(trace) = trace {
         entry.trace.get_or_init(|| trace);
     }

@@ -49,7 +49,7 @@ impl ThreadState {
         let current = std::thread::current();
         let name: Arc<str> = match current.name() {
             Some(name) => Arc::from(name),
-            None => Arc::from(format!("{:?}", current.id())),
+            None => Arc::from(unnamed(current.id())),
         };
         let mut threads = lock(&registry().threads);
         threads.push(name);
@@ -219,4 +219,14 @@ fn unregister_exiting(entry: &'static TypeEntry, slot: &'static Slot) {
     let _writer = lock(&r.exiting);
     CounterCell::bump(&entry.exiting.dropped);
     r.give_slots(vec![slot]);
+}
+
+/// How an unnamed thread is shown: `#5` (reports read `thread #5`), the
+/// number of its `ThreadId`, whose `Debug` text is `ThreadId(5)`.
+fn unnamed(id: std::thread::ThreadId) -> String {
+    let debug = format!("{id:?}");
+    match debug.strip_prefix("ThreadId(").and_then(|n| n.strip_suffix(')')) {
+        Some(n) => format!("#{n}"),
+        None => debug,
+    }
 }

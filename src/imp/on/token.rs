@@ -29,20 +29,25 @@ impl std::panic::RefUnwindSafe for Token {}
 
 impl Token {
     /// Registers an instance made at `caller` (`Tracked::new`): its site is
-    /// interned by location, since no `track!` gave one.
+    /// interned by location, since no `track!` gave one. `size`: see `at`.
     #[inline(never)]
-    pub(crate) fn new<T: ?Sized + 'static>(caller: &'static Location<'static>) -> Token {
+    pub(crate) fn new<T: ?Sized + 'static>(caller: &'static Location<'static>, size: usize) -> Token {
         let site = interned_site(caller);
-        Token::from(thread::register(entry_at::<T>(site), site))
+        Token::from(thread::register(entry_at::<T>(site, size), site))
     }
 
     /// Registers an instance made at the `track!` call `site`
     /// (`Tracked::__at`), or at `caller` when that `track!` is inside a
-    /// `#[track_caller]` constructor.
+    /// `#[track_caller]` constructor. `size` is `size_of::<T>()` (0 if
+    /// unknown), a constant read only when the site's cache misses.
     #[inline]
-    pub(crate) fn at<T: ?Sized + 'static>(site: &'static Site, caller: &'static Location<'static>) -> Token {
+    pub(crate) fn at<T: ?Sized + 'static>(
+        site: &'static Site,
+        caller: &'static Location<'static>,
+        size: usize,
+    ) -> Token {
         let site = site_of(site, caller);
-        Token::from(thread::register(entry_at::<T>(site), site))
+        Token::from(thread::register(entry_at::<T>(site, size), site))
     }
 
     #[inline]
