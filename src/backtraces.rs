@@ -48,6 +48,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub fn capture_backtraces(on: bool) {
     if on {
         GLOBAL.store(MAYBE, Relaxed);
+        // Registrations stop taking the fast path, which does not ask.
+        crate::imp::close_fast_path();
     }
     let _ = THREAD.try_with(|t| t.set(if on { ON } else { OFF }));
 }
@@ -72,7 +74,7 @@ const MAYBE: u8 = 3;
 static ANY: AtomicBool = AtomicBool::new(false);
 
 /// Whether an instance made now on this thread gets a backtrace: the exact
-/// answer, after [`may_capture`]'s one load.
+/// answer, after one load while capture is off everywhere.
 #[inline(always)]
 pub(crate) fn captures_here() -> bool {
     GLOBAL.load(Relaxed) != OFF && thread_or_env_captures()
@@ -100,6 +102,11 @@ fn read_env() -> bool {
     FROM_ENV.store(if on { ON } else { OFF }, Relaxed);
     // Off everywhere unless a thread turned capture on meanwhile.
     let _ = GLOBAL.compare_exchange(UNSET, if on { MAYBE } else { OFF }, Relaxed, Relaxed);
+    if !on {
+        // Registrations may skip asking, until a thread turns capture on
+        // (which closes the fast path first if it came first).
+        crate::imp::open_fast_path();
+    }
     on
 }
 
@@ -144,19 +151,17 @@ fn insert(id: u64, alive: Alive) {
     t.traces.insert(id, (trace, alive));
 }
 
-/// Whether any thread may be capturing, so that a new instance may need a
-/// backtrace ([`captures_here`] says whether it does): compiled out, a
-/// constant `false`; while capture is off everywhere, one load.
-#[inline(always)]
-pub(crate) fn may_capture() -> bool {
-    crate::ENABLED && GLOBAL.load(Relaxed) != OFF
-}
-
-/// Records a backtrace for a new token instance, if this thread captures.
+/// Records a backtrace for a new token instance, if this thread captures:
+/// the hook a registration calls unless the fast path is open (no thread
+/// captures). The first call reads `INSTRACK_BACKTRACE`, which opens the
+/// fast path when it says off and no thread turned capture on.
 #[cold]
 #[inline(never)]
-pub(crate) fn for_token(id: Option<u64>) {
-    if let (true, Some(id)) = (thread_or_env_captures(), id) {
+pub(crate) fn for_token(id: u64) {
+    if FROM_ENV.load(Relaxed) == UNSET {
+        read_env();
+    }
+    if thread_or_env_captures() {
         // From now on the registry tells the table of each token's drop.
         crate::imp::on_token_drop(forget);
         insert(id, Alive::Token);

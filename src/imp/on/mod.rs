@@ -55,6 +55,7 @@ mod spin_lock;
 mod stamp;
 #[allow(unsafe_code)] // UnsafeCell with loom's API
 mod sync;
+#[allow(unsafe_code)] // the thread's state through a thread-local pointer
 mod thread;
 #[allow(unsafe_code)] // Send/Sync of the slot pointer
 mod token;
@@ -65,5 +66,6 @@ pub(crate) use ledger::owners;
 pub(crate) use query::{
     all_counts, checkpoint, collect_graph, counts, debug_text_of, live_arcs, live_rcs, snapshot, ValueRef,
 };
+pub(crate) use registry::{close_fast_path, open_fast_path};
 pub(crate) use share::{share_arc, share_rc};
 pub(crate) use token::{on_token_drop, Token};

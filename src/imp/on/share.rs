@@ -10,7 +10,7 @@
 use super::clock::ticks;
 use super::counters::CounterCell;
 use super::entry::TypeEntry;
-use super::registry::{entry_at, site_of};
+use super::registry::{entry_of, site_of};
 use super::stamp::Stamp;
 use super::sync::Relaxed;
 use super::thread::as_writer;
@@ -56,7 +56,7 @@ fn shared_entry<T: 'static>(
     debug: Option<DebugFn>,
 ) -> (&'static Site, &'static TypeEntry) {
     let site = site_of(site, caller);
-    let entry = entry_at::<T>(site);
+    let entry = entry_of(site, std::any::TypeId::of::<T>(), std::any::type_name::<T>);
     if let Some(trace) = trace {
         entry.trace.get_or_init(|| trace);
     }
