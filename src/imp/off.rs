@@ -79,6 +79,7 @@ pub(crate) fn share_arc<T: Send + Sync + 'static>(
     _value: &Arc<T>,
     _trace: Option<TraceFn>,
     _debug: Option<DebugFn>,
+    _new_arc: fn(u64, &std::sync::Weak<dyn std::any::Any + Send + Sync>),
 ) -> Option<u64> {
     None
 }
@@ -90,6 +91,7 @@ pub(crate) fn share_rc<T: 'static>(
     _value: &Rc<T>,
     _trace: Option<TraceFn>,
     _debug: Option<DebugFn>,
+    _new_rc: fn(u64, &std::rc::Weak<dyn std::any::Any>),
 ) -> Option<u64> {
     None
 }

@@ -54,6 +54,7 @@ impl CounterCell {
     /// counted before it is listed, so that a query reading the list and
     /// the count under the list's lock never sees more live than total.
     /// Returns by how much the list's length changed.
+    #[inline]
     pub(super) fn list_arc(&self, entry: WeakEntry<ArcWeak>) -> isize {
         CounterCell::bump(&self.shared);
         self.arcs.lock().push(entry)

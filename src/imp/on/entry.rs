@@ -145,11 +145,16 @@ impl TypeEntry {
     /// An `Arc` registration that replaced a dead entry in place (`grown ==
     /// 0`, `own_rcs == 0`: values that come and go) leaves the bound as the
     /// last check saw it, and returns at once.
-    #[inline]
+    #[inline(always)]
     pub(super) fn note_shared(&self, grown: isize, own_rcs: usize) {
         if grown == 0 && own_rcs == 0 {
             return;
         }
+        self.note_shared_growth(grown, own_rcs);
+    }
+
+    #[inline(never)]
+    fn note_shared_growth(&self, grown: isize, own_rcs: usize) {
         let arcs = match grown {
             0 => self.arc_entries.load(Relaxed),
             _ => self.arc_entries.fetch_add(grown as usize, Relaxed).wrapping_add(grown as usize),

@@ -245,6 +245,25 @@ fn with_new_thread_state<R>(f: impl FnOnce(&mut ThreadState) -> R) -> Option<R> 
     Some(f(unsafe { &mut *state }))
 }
 
+/// The calling thread's cell for `entry`, a fresh id and the thread's
+/// index, when all are at hand (the caller is then the cell's single
+/// writer); `None` otherwise, having changed nothing: use [`as_writer`].
+#[inline]
+pub(super) fn writer(entry: &'static TypeEntry) -> Option<(&'static CounterCell, u64, u32)> {
+    let state = STATE.get();
+    if state.is_null() {
+        return None;
+    }
+    // SAFETY: as in `with_thread_state`.
+    let s = unsafe { &mut *state };
+    let cell = (*s.cells.get(entry.index)?)?;
+    if s.next_id == s.end_id {
+        return None;
+    }
+    s.next_id += 1;
+    Some((cell, s.next_id - 1, s.thread))
+}
+
 /// Runs `f` as the single writer of the calling thread's cell for `entry`,
 /// with a fresh id and the thread's index; while the thread's state is
 /// gone, as the writer of the type's exiting cell.
