@@ -312,7 +312,7 @@ impl fmt::Display for ShortBacktrace {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "at {frame}")?;
+            write!(f, "at {}", crate::text::Escaped(frame))?;
         }
         Ok(())
     }

@@ -100,12 +100,12 @@ impl Snapshot {
     /// assert_eq!(diff.new_instances().count(), 3);
     /// ```
     pub fn diff(&self, earlier: &Snapshot) -> Diff {
-        let swapped = earlier.taken > self.taken;
+        let swapped = earlier.taken.at > self.taken.at;
         if !crate::ENABLED {
             let (newer, older) = if swapped { (earlier, self) } else { (self, earlier) };
             return Diff {
                 enabled: false,
-                interval: newer.taken.saturating_duration_since(older.taken),
+                interval: newer.taken.at.saturating_duration_since(older.taken.at),
                 types: Vec::new(),
                 new_instances: Vec::new(),
                 swapped,
@@ -149,7 +149,7 @@ impl Snapshot {
             self.instances.iter().filter(|i| !old.contains(&i.id) && selection.selects(i.type_name)).cloned().collect();
         Diff {
             enabled: self.enabled,
-            interval: self.taken.saturating_duration_since(earlier.taken),
+            interval: self.taken.at.saturating_duration_since(earlier.taken.at),
             types,
             new_instances,
             swapped: false,
@@ -218,7 +218,8 @@ impl fmt::Display for Diff {
         if self.types.is_empty() {
             return Ok(());
         }
-        let names: Vec<_> = self.types.iter().map(|t| short_generics(t.name)).collect();
+        let names: Vec<_> =
+            self.types.iter().map(|t| crate::text::escape(&short_generics(t.name)).into_owned()).collect();
         let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(4).max(4);
         writeln!(f, "    {:<width$}  {:>8}  {:>8}  {:>8}  {:>8}", "type", "new", "deleted", "delta", "live")?;
         for (t, name) in self.types.iter().zip(&names) {

@@ -1,5 +1,7 @@
 //! JSON (feature `serde`): `Serialize` for every query result.
-//! Only public accessors are read here (see [`SCHEMA_VERSION`] for the schema).
+//! Only public accessors are read here, but for a snapshot's pattern and the
+//! wall clock a snapshot read from a file keeps (see [`SCHEMA_VERSION`] for
+//! the schema; `json_read/` reads it back).
 
 use crate::{
     Counts, Cycle, Diff, Growth, GrowthEntry, Instance, Point, RefNode, Retention, Series, Snapshot, Suspect, Timeline,
@@ -36,22 +38,24 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// | kind | fields |
 /// |---|---|
 /// | `counts` | `live`, `total`, `peak` |
-/// | `type_counts` | `type`, `live`, `total`, `peak` |
-/// | `instance` | `id`, `type`, `module`, `file`, `line`, `thread`, `age_secs`, `debug` (`null` for `Tracked` fields) |
-/// | `snapshot` | `enabled`, `taken_unix_secs`, `types` (type_counts), `instances`, `unmatched` |
+/// | `type_counts` | `type`, `live`, `total`, `peak`, `estimated_bytes` (`null` when unknown) |
+/// | `instance` | `id`, `type`, `module`, `file`, `line`, `thread`, `age_secs`, `debug` (`null` for `Tracked` fields), `clone_of` (`null` but for clones) |
+/// | `snapshot` | `enabled`, `taken_unix_secs`, `types` (type_counts), `instances`, `unmatched`, `pattern` (`null` unless narrowed) |
 /// | `type_diff` | `type`, `created`, `dropped`, `net`, `live` |
 /// | `diff` | `interval_secs`, `types` (type_diff), `new_instances` |
 /// | `ref_node` | `instance`, `strong_count`, `outside_owners`, `note` |
 /// | `cycle` | `members` (ref_node), `edges` (`[holder id, held id]`), `kept_alive` (ref_node) |
 /// | `retention` | `chain` (ref_node), `leaked` |
 /// | `point` | `at_secs`, `live`, `live_min`, `live_max`, `total` |
-/// | `series` | `type`, `points` |
+/// | `series` | `type`, `first_live` (the live count of its first sample), `points` |
 /// | `timeline` | `enabled`, `started_unix_secs`, `span_secs`, `samples`, `series`, `suspects` |
 /// | `suspect` | `type`, `per_minute`, `since_secs`, `first_floor`, `last_floor`, `reason` |
 /// | `growth_entry` | `type`, `live`, `change` |
 /// | `growth` | `entries` (growth_entry) |
 ///
-/// The JSON says what the Rust accessors say, field for field.
+/// The JSON says what the Rust accessors say, field for field, and
+/// `Snapshot::from_json` and `Timeline::from_json` read it back (a document
+/// of version 1 written before a field was added reads as if it were `null`).
 ///
 /// # Examples
 /// ```
@@ -145,7 +149,8 @@ impl Fields for Counts {
 impl Fields for TypeCounts {
     fn fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         map.serialize_entry("type", self.name())?;
-        self.counts().fields(map)
+        self.counts().fields(map)?;
+        map.serialize_entry("estimated_bytes", &self.estimated_bytes())
     }
 }
 
@@ -158,19 +163,22 @@ impl Fields for Instance {
         map.serialize_entry("line", &self.line())?;
         map.serialize_entry("thread", self.thread())?;
         map.serialize_entry("age_secs", &secs(self.age()))?;
-        map.serialize_entry("debug", &self.debug())
+        map.serialize_entry("debug", &self.debug())?;
+        map.serialize_entry("clone_of", &self.clone_of())
     }
 }
 
 impl Fields for Snapshot {
     fn fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         map.serialize_entry("enabled", &crate::ENABLED)?;
-        // The wall clock of the origin: now, less how long ago it was taken.
-        let taken = SystemTime::now().checked_sub(self.taken().elapsed()).and_then(unix_secs);
-        map.serialize_entry("taken_unix_secs", &taken)?;
+        // The wall clock of the origin: the one read from a file, else now
+        // less how long ago it was taken.
+        let estimate = || SystemTime::now().checked_sub(self.taken().elapsed()).and_then(unix_secs);
+        map.serialize_entry("taken_unix_secs", &self.taken.unix_secs.or_else(estimate))?;
         map.serialize_entry("types", &nested(self.types()))?;
         map.serialize_entry("instances", &nested(self.instances()))?;
-        map.serialize_entry("unmatched", self.unmatched())
+        map.serialize_entry("unmatched", self.unmatched())?;
+        map.serialize_entry("pattern", &self.pattern)
     }
 }
 
@@ -229,6 +237,7 @@ impl Fields for Point {
 impl Fields for Series {
     fn fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         map.serialize_entry("type", self.type_name())?;
+        map.serialize_entry("first_live", &self.first_live())?;
         map.serialize_entry("points", &nested(self.points()))
     }
 }

@@ -148,7 +148,7 @@ impl fmt::Display for Survivors<'_> {
             if n == 1 { "is" } else { "are" }
         )?;
         for i in self.0 {
-            write!(f, "    {} {i}", crate::pattern::short_generics(i.type_name()))?;
+            write!(f, "    {} {i}", crate::text::Escaped(&crate::pattern::short_generics(i.type_name())))?;
             if let Some(debug) = i.debug() {
                 write!(f, "  {debug}")?;
             }
@@ -227,8 +227,8 @@ impl<W: WeakCount> DropExpectation<W> {
             let _ = write!(
                 message,
                 "instrack: expected the `{}` watched at {} to be dropped, but {n} strong reference{} to it remain{}",
-                self.type_name,
-                self.watched_at,
+                crate::text::Escaped(self.type_name),
+                crate::text::Escaped(&self.watched_at.to_string()),
                 plural(n),
                 if n == 1 { "s" } else { "" },
             );

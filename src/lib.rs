@@ -123,10 +123,11 @@
 //! | feature | what it gives | dependencies it adds |
 //! |---|---|---|
 //! | `tracking` | tracking in builds without `debug_assertions` (see above) | none |
-//! | `serde` | `Serialize` for the query results, each document with a versioned `schema` field; `to_json` | `serde`, `serde_json` |
+//! | `serde` | `Serialize` for the query results, each document with a versioned `schema` field; `to_json`; `Snapshot::from_json` and `Timeline::from_json` read files back | `serde`, `serde_json` |
 //! | `signal` | `report_on_signal`: a report each time the process receives `SIGUSR1` (Unix) | `signal-hook` |
 //! | `html` | `html::Page` and `html::write`: one self-contained HTML page, everything from the program escaped | `html-escape` |
 //! | `http` | `serve`: the page, the reports and the JSON live on a loopback address, GET only, bounded clients (enables `html`, `serde`) | `httparse` |
+//! | `metrics` | each `Sampler` sample published per type (`instrack_live_instances`, `instrack_created_total`, `instrack_estimated_bytes`, `instrack_suspect`) through the `metrics` facade, top types plus `other`; `set_metrics_top_types` | `metrics` |
 //!
 //! # Counting
 //!
@@ -195,6 +196,9 @@
 //! text is formatted, and temporary strong references are dropped (which may
 //! run a `Drop`), after every lock is released.
 #![deny(missing_docs, unsafe_code)]
+// docs.rs (`--cfg docsrs`, nightly): each feature-gated item says which
+// feature it needs. Nightly's `doc_cfg` infers that from the item's `cfg`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 mod backtraces;
@@ -206,8 +210,12 @@ pub mod html;
 mod http;
 #[cfg(feature = "serde")]
 mod json;
+#[cfg(feature = "serde")]
+mod json_read;
 mod leaks;
 mod lock;
+#[cfg(feature = "metrics")]
+mod metrics_out;
 mod pattern;
 mod shared;
 mod site;
@@ -235,7 +243,11 @@ pub use diff::{Diff, TypeDiff};
 pub use http::{serve, Server, ServerBuilder, MAX_REQUEST_HEAD};
 #[cfg(feature = "serde")]
 pub use json::{to_json, SCHEMA_VERSION};
+#[cfg(feature = "serde")]
+pub use json_read::JsonError;
 pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, Downgrade, DropExpectation, WeakCount};
+#[cfg(feature = "metrics")]
+pub use metrics_out::{metrics_top_types, set_metrics_top_types, DEFAULT_METRICS_TOP_TYPES};
 pub use shared::{live, live_rc};
 pub use snapshot::{counts, report, report_to, snapshot, BySite, Counts, Instance, SiteGroup, Snapshot, TypeCounts};
 pub use trace::{Edges, Trace, TracedFn};

@@ -2,11 +2,21 @@
 //! one "compiled out" message, and the best-effort write of a debugging aid.
 //!
 //! Each output format (plain text, DOT, HTML) wraps these in its own frame;
-//! none re-words them. The escaping of each format lives beside it for now
-//! (`cycles.rs` for DOT, `html/` for HTML) and is to move here, one function
-//! per format.
+//! none re-words them.
+//!
+//! **Invariant (text a program controls stays in its field).** Every string
+//! the program controls (thread names, type, module and file names,
+//! backtrace frames, `Debug` text, panic messages, timeline names) goes
+//! through one escaping function per output format before it is written:
+//! [`Escaped`] for plain text (a report line stays one line, and no
+//! terminal escape reaches the terminal), [`dot_escaped`] for DOT (built on
+//! it), `html::esc` for the page (built on it too). JSON needs none of its
+//! own: `serde_json` escapes every string it writes. Patterns echoed back are
+//! written with `{:?}`, which escapes them likewise.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 use std::time::Duration;
@@ -63,6 +73,58 @@ pub(crate) fn write_best_effort(file: Option<&Path>, write: impl FnOnce(&mut dyn
         Some(path) => std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| write(&mut f)),
         None => write(&mut io::stderr().lock()),
     };
+}
+
+/// Whether plain text must escape `c`: control characters, and the line
+/// and paragraph separators that break lines in some terminals.
+fn needs_escape(c: char) -> bool {
+    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+}
+
+/// Appends `c` to `out`, escaped if plain text must not carry it raw: `\n`,
+/// `\r`, `\t`, else `\u{1b}`; the one plain-text escaping (the `Debug`
+/// text of reports is escaped with it too).
+pub(crate) fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if needs_escape(c) => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+/// `text` with [`push_escaped`] applied; borrowed when nothing needs it (the
+/// usual case: names as written in source).
+pub(crate) fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        push_escaped(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+/// Plain text a program controls, written escaped (see [`push_escaped`]):
+/// `format!("thread {}", Escaped(name))`. Width and alignment apply to the
+/// escaped text, so columns stay aligned.
+pub(crate) struct Escaped<'a>(pub(crate) &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&escape(self.0))
+    }
+}
+
+/// `text` for a DOT quoted string: escaped as plain text (so no line break
+/// or control character is left raw), then `\` and `"` escaped, so that the
+/// string cannot end early.
+pub(crate) fn dot_escaped(text: &str) -> String {
+    escape(text).replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 /// A byte count as a person reads it: `512 B`, `1.5 KiB`, `12.0 MiB`.
@@ -126,6 +188,31 @@ mod tests {
         ];
         for (nanos, text) in cases {
             assert_eq!(Age(Duration::from_nanos(nanos)).to_string(), text);
+        }
+    }
+
+    #[test]
+    fn plain_text_escapes_line_breaks_and_control_characters_only() {
+        assert_eq!(escape("evil\nFAKE\x1b[2J\t\r\u{2028}é"), "evil\\nFAKE\\u{1b}[2J\\t\\r\\u{2028}é");
+        assert!(matches!(escape("my_app::Conn<u8>"), Cow::Borrowed(_)));
+        assert_eq!(format!("[{:<6}]", Escaped("a\n")), "[a\\n   ]");
+    }
+
+    #[test]
+    fn dot_strings_cannot_end_early_nor_break_lines() {
+        assert_eq!(dot_escaped("a\"b\\c\nd"), "a\\\"b\\\\c\\\\nd");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_text_keeps_a_line_break_or_control_character(text in "(?s)(.|[\n\r\t\x1b\u{85}\u{2028}\u{2029}\"\\\\])*") {
+            proptest::prop_assert!(!escape(&text).chars().any(needs_escape));
+            // In a DOT string, every `"` is escaped: `\\` pairs removed, a
+            // `\` comes before each; and nothing breaks the line.
+            let dot = dot_escaped(&text);
+            proptest::prop_assert!(!dot.chars().any(needs_escape));
+            let unpaired = dot.replace("\\\\", "");
+            proptest::prop_assert!(unpaired.match_indices('"').all(|(i, _)| unpaired[..i].ends_with('\\')));
         }
     }
 

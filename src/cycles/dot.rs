@@ -2,6 +2,7 @@
 
 use super::results::{Cycle, RefNode};
 use crate::pattern::short_generics;
+use crate::text::dot_escaped as escape;
 use std::fmt::Write as _;
 
 impl Cycle {
@@ -43,9 +44,4 @@ pub(super) fn dot<'a>(
     }
     out.push_str("}\n");
     out
-}
-
-/// Escapes quotes and backslashes for a DOT string.
-pub(super) fn escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('"', "\\\"")
 }

@@ -26,7 +26,8 @@ mod results;
 pub use results::{Cycle, RefNode, Retention};
 
 use crate::pattern::Pattern;
-use dot::{dot, escape};
+use crate::text::dot_escaped as escape;
+use dot::dot;
 use graph::Graph;
 use std::collections::HashSet;
 

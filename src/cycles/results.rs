@@ -5,6 +5,7 @@
 use crate::pattern::short_generics;
 use crate::snapshot::Instance;
 use crate::text::plural;
+use crate::text::Escaped;
 use std::fmt;
 
 /// One tracked instance in the reference graph.
@@ -70,12 +71,12 @@ impl fmt::Display for RefNode {
         if !crate::ENABLED {
             return Ok(()); // none exists: keeps this code out of the binary
         }
-        write!(f, "{} {}", short_generics(self.instance().type_name()), self.instance)?;
+        write!(f, "{} {}", Escaped(&short_generics(self.instance().type_name())), self.instance)?;
         if let Some(debug) = self.instance.debug() {
             write!(f, "  {debug}")?;
         }
         if let Some(note) = &self.note {
-            write!(f, "  ({note})")?;
+            write!(f, "  ({})", Escaped(note))?;
         }
         Ok(())
     }

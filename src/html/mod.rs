@@ -176,9 +176,12 @@ impl<'a> Page<'a> {
 pub fn write<W: io::Write + ?Sized>(out: &mut W, page: &Page<'_>) -> io::Result<()> {
     page.write(out)
 }
-/// Appends `text` HTML-escaped; safe in element text and in quoted attributes.
+/// Appends `text` HTML-escaped; safe in element text and in quoted
+/// attributes. Escaped as plain text first (`crate::text::escape`), so that
+/// no control character (a terminal escape, a line break) reaches the page
+/// raw: a multi-line text is escaped line by line.
 pub(crate) fn esc(out: &mut String, text: &str) {
-    html_escape::encode_quoted_attribute_to_string(text, out);
+    html_escape::encode_quoted_attribute_to_string(crate::text::escape(text), out);
 }
 
 fn fact(out: &mut String, name: &str, value: &str) -> std::fmt::Result {
@@ -200,5 +203,20 @@ fn build_mode() -> &'static str {
         (true, true) => "debug build: tracking on (debug_assertions)",
         (true, false) => "release build: tracking on (the `tracking` feature)",
         (false, _) => "release build: tracking compiled out",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    proptest::proptest! {
+        #[test]
+        fn no_text_adds_markup_nor_a_control_character(text in "(?s)(.|[<>&\"'\n\r\x1b\u{2028}])*") {
+            let mut out = String::new();
+            super::esc(&mut out, &text);
+            // Nothing can open an element or end a quoted attribute, and no
+            // control character reaches the page raw.
+            proptest::prop_assert!(!out.contains(['<', '>', '"', '\'']), "{}", out);
+            proptest::prop_assert!(!out.chars().any(|c| c.is_control() || c == '\u{2028}'), "{}", out);
+        }
     }
 }

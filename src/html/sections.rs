@@ -42,6 +42,11 @@ impl Page<'_> {
             return Ok(());
         }
         out.push_str("<ol class=\"suspects\">\n");
+        // The instances grouped by type once, not scanned once per suspect.
+        let mut by_type: HashMap<&str, Vec<&Instance>> = HashMap::new();
+        for i in self.snapshot.instances() {
+            by_type.entry(i.type_name()).or_default().push(i);
+        }
         for suspect in &suspects {
             out.push_str("<li class=\"suspect\"><span class=\"type\">");
             esc(out, suspect.type_name());
@@ -54,17 +59,16 @@ impl Page<'_> {
             )?;
             esc(out, suspect.reason());
             out.push_str("</div>");
-            self.recent_sites(out, suspect.type_name())?;
+            Self::recent_sites(out, by_type.remove(suspect.type_name()).unwrap_or_default())?;
             out.push_str("</li>\n");
         }
         out.push_str("</ol></section>\n");
         Ok(())
     }
 
-    /// Where the most recent live instances of `type_name` were made: one
-    /// line per site, with the `Debug` text of its youngest instance there.
-    fn recent_sites(&self, out: &mut String, type_name: &str) -> fmt::Result {
-        let mut recent: Vec<&Instance> = self.snapshot.instances().filter(|i| i.type_name() == type_name).collect();
+    /// Where the most recent of a type's live instances `recent` were made:
+    /// one line per site, with the `Debug` text of its youngest instance there.
+    fn recent_sites(out: &mut String, mut recent: Vec<&Instance>) -> fmt::Result {
         if recent.is_empty() {
             return Ok(());
         }
@@ -217,7 +221,10 @@ impl Page<'_> {
             )?;
             svg::cycle(out, cycle)?;
             out.push_str("<pre class=\"dot\">");
-            esc(out, &cycle.to_dot());
+            for line in cycle.to_dot().lines() {
+                esc(out, line);
+                out.push('\n');
+            }
             out.push_str("</pre></div></div>\n");
         }
         if self.cycles.len() > CYCLES_SHOWN {
@@ -235,7 +242,12 @@ fn site(out: &mut String, group: &SiteGroup) -> fmt::Result {
     out.push_str("<code");
     if let Some(backtrace) = group.backtrace() {
         out.push_str(" title=\"");
-        esc(out, &backtrace.frames().join("\n"));
+        for (i, frame) in backtrace.frames().iter().enumerate() {
+            if i > 0 {
+                out.push_str("&#10;"); // a line break in the tooltip
+            }
+            esc(out, frame);
+        }
         out.push('"');
     }
     out.push('>');

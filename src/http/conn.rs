@@ -1,73 +1,67 @@
 //! The connections: the accept loop and its cap, reading one request head
 //! within the bounds, and writing one answer within the deadline.
 
+use super::open::{OpenConnections, TurnedAway};
 use super::routes::{self, Answer, Head};
 use super::{ServerState, MAX_REQUEST_HEAD};
 use crate::html::CONTENT_SECURITY_POLICY;
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-/// How often the accept loop looks whether its [`Server`](super::Server) was dropped.
+/// How often the accept loop looks whether its [`Server`](super::Server) was
+/// dropped, and polls the clients it turned away.
 const POLL: Duration = Duration::from_millis(50);
 
-/// Accepts connections until `stop`, each answered on a thread of its own,
-/// at most `max` at once: beyond, `503` at once.
-pub(super) fn accept_loop(listener: TcpListener, state: Arc<ServerState>, stop: Arc<AtomicBool>, max: usize) {
-    let active = Arc::new(AtomicUsize::new(0));
+/// Accepts connections until the server stops, each answered on a thread of
+/// its own, at most `max` at once: beyond, `503` at once. Never waits on a
+/// client (see [`open`](super::open)); when stopping, shuts the open
+/// connections down and waits for their threads.
+pub(super) fn accept_loop(listener: TcpListener, state: Arc<ServerState>, max: usize) {
+    let open = OpenConnections::new(max);
+    let mut turned_away = TurnedAway::new(answer_bytes(&Answer::text(503, "too many connections; try again\n"), false));
     let mut workers: Vec<JoinHandle<()>> = Vec::new();
-    while !stop.load(Ordering::Relaxed) {
-        let (mut stream, _) = match listener.accept() {
-            Ok(accepted) => accepted,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                thread::sleep(POLL);
-                continue;
-            }
+    let mut next_id = 0u64;
+    while !state.stop.load(Ordering::Acquire) {
+        let stream = match listener.accept() {
+            Ok((stream, _)) => stream,
             Err(_) => {
-                // Out of file descriptors, a connection reset before accept:
-                // try again later rather than spin or stop serving.
+                // Nothing to accept (or out of file descriptors, or a
+                // connection reset before accept): look again later rather
+                // than spin or stop serving.
+                turned_away.poll();
                 thread::sleep(POLL);
                 continue;
             }
         };
         workers.retain(|w| !w.is_finished());
-        let _ = stream.set_nonblocking(false);
-        if active.load(Ordering::Acquire) >= max {
-            // A fresh socket's send buffer is empty: this write does not block.
-            let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
-            let _ = respond(&mut stream, &Answer::text(503, "too many connections; try again\n"), false, None);
+        next_id += 1;
+        let Some(slot) = open.enter(next_id, &stream) else {
+            turned_away.turn_away(stream);
             continue;
-        }
-        active.fetch_add(1, Ordering::AcqRel);
-        let (state, active_now) = (state.clone(), active.clone());
+        };
+        let _ = stream.set_nonblocking(false);
+        let state = state.clone();
         let spawned = thread::Builder::new().name("instrack-http-conn".into()).spawn(move || {
-            // Gives the slot back even if building the answer panics.
-            let _slot = ConnectionSlot(active_now);
+            let _slot = slot;
             connection(stream, &state);
         });
-        match spawned {
-            Ok(worker) => workers.push(worker),
-            Err(_) => {
-                active.fetch_sub(1, Ordering::AcqRel);
-            }
+        // If no thread could start, the closure (stream and slot) is dropped.
+        if let Ok(worker) = spawned {
+            workers.push(worker);
         }
     }
-    // Each worker ends within its two timeouts (plus one answer's build).
+    // Every connection is registered before its thread starts, and none
+    // starts from now on: after this sweep each thread's read or write
+    // returns at once, and a thread that waited for its turn to build an
+    // answer sees `stop` and builds nothing. What is left is at most the
+    // answer being built right now.
+    open.shut_all_down();
     for worker in workers {
         let _ = worker.join();
-    }
-}
-
-/// One of the `max_connections` slots, held by a connection's thread: it
-/// counts one in the server's count of open connections until dropped.
-struct ConnectionSlot(Arc<AtomicUsize>);
-
-impl Drop for ConnectionSlot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -77,12 +71,12 @@ fn connection(mut stream: TcpStream, state: &ServerState) {
     let head = match read_head(&mut stream, deadline) {
         Ok(head) => head,
         Err(answer) => {
-            let _ = respond(&mut stream, &answer, false, Some(Instant::now() + state.timeout));
+            let _ = respond(&mut stream, &answer, false, Instant::now() + state.timeout);
             return;
         }
     };
     let answer = routes::answer(&head, state);
-    let _ = respond(&mut stream, &answer, head.method == "HEAD", Some(Instant::now() + state.timeout));
+    let _ = respond(&mut stream, &answer, head.method == "HEAD", Instant::now() + state.timeout);
 }
 
 /// Reads the request head within `deadline` and [`MAX_REQUEST_HEAD`] bytes.
@@ -111,15 +105,18 @@ fn read_head(stream: &mut TcpStream, deadline: Instant) -> Result<Head, Answer> 
         let mut request = httparse::Request::new(&mut headers);
         match request.parse(&buf[..len]) {
             Ok(httparse::Status::Complete(_)) => {
-                let host = request
+                let hosts = request
                     .headers
                     .iter()
-                    .find(|header| header.name.eq_ignore_ascii_case("host"))
-                    .map(|header| String::from_utf8_lossy(header.value).into_owned());
+                    .filter(|header| header.name.eq_ignore_ascii_case("host"))
+                    .map(|header| header.value.to_vec())
+                    .collect();
                 return Ok(Head {
                     method: request.method.unwrap_or_default().to_owned(),
                     path: request.path.unwrap_or_default().to_owned(),
-                    host,
+                    minor_version: request.version.unwrap_or(1),
+                    hosts,
+                    reached: stream.local_addr().ok().map(|addr| addr.ip()),
                 });
             }
             Ok(httparse::Status::Partial) if len == buf.len() => {
@@ -147,9 +144,8 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// Writes the answer in chunks, each within what is left of `deadline`: a
-/// client that reads slowly is cut off, not waited for.
-fn respond(stream: &mut TcpStream, answer: &Answer, head_only: bool, deadline: Option<Instant>) -> io::Result<()> {
+/// The bytes of `answer`: status line, headers and (unless `head_only`) body.
+fn answer_bytes(answer: &Answer, head_only: bool) -> Vec<u8> {
     let mut out = format!(
         "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\nCache-Control: no-store\r\n\
          X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n\
@@ -167,14 +163,19 @@ fn respond(stream: &mut TcpStream, answer: &Answer, head_only: bool, deadline: O
     if !head_only {
         out.extend_from_slice(&answer.body);
     }
+    out
+}
+
+/// Writes the answer in chunks, each within what is left of `deadline`: a
+/// client that reads slowly is cut off, not waited for.
+fn respond(stream: &mut TcpStream, answer: &Answer, head_only: bool, deadline: Instant) -> io::Result<()> {
+    let out = answer_bytes(answer, head_only);
     for chunk in out.chunks(64 * 1024) {
-        if let Some(deadline) = deadline {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(io::ErrorKind::TimedOut.into());
-            }
-            stream.set_write_timeout(Some(left))?;
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
         }
+        stream.set_write_timeout(Some(left))?;
         stream.write_all(chunk)?;
     }
     stream.flush()?;

@@ -11,20 +11,32 @@
 //!
 //! # The bounds
 //! - One request per connection (`Connection: close`); its head must fit in
-//!   [`MAX_REQUEST_HEAD`] bytes, else `431`.
+//!   [`MAX_REQUEST_HEAD`] bytes and 32 headers, else `431`.
+//! - Exactly one `Host`, naming a loopback host (see `host.rs`): `400` if it
+//!   is missing (HTTP/1.1), repeated or malformed, `421` for another host.
 //! - A client has [`ServerBuilder::timeout`] to send its request and as long
 //!   again to read the answer, whatever it does byte by byte; then the
 //!   connection is closed (`408` if the request was not complete).
 //! - At most [`ServerBuilder::max_connections`] connections at once; more are
-//!   answered `503` at once and closed.
+//!   answered `503` at once, without their request being read: the thread
+//!   that accepts connections never waits on a client, so clients that
+//!   trickle bytes into the overflow cannot delay anyone else's answer.
 //! - One answer is built at a time, from data copied out of the tracker:
 //!   no lock of the tracker is held while a client is read or written.
+//! - Dropping the [`Server`] shuts every connection down and returns within
+//!   about 50 ms, plus the end of an answer being built at that moment (a
+//!   snapshot of a large program takes a while); it never waits for a
+//!   client's deadline.
 //!
 //! Inside: `mod.rs` is the public server, its builder and the state its
 //! connections share; `conn.rs` accepts connections, reads requests and
-//! writes answers within the bounds; `routes.rs` decides each answer.
+//! writes answers within the bounds; `open.rs` keeps the open connections
+//! (to shut them down) and the ones turned away; `host.rs` judges a
+//! request's `Host`; `routes.rs` decides each answer.
 
 mod conn;
+mod host;
+mod open;
 mod routes;
 
 use crate::Sampler;
@@ -54,7 +66,7 @@ pub const MAX_REQUEST_HEAD: usize = 8 * 1024;
 /// | `/cycles.dot` | the leaked cycles as Graphviz DOT |
 ///
 /// When tracking is compiled out, every route answers a page that says so.
-/// Dropping the [`Server`] stops it. To share a sampler of your own, to bind
+/// Dropping the [`Server`] stops it at once (see [`Server`]). To share a sampler of your own, to bind
 /// a non-loopback address, or to change the bounds, use [`Server::builder`].
 ///
 /// # Errors
@@ -70,8 +82,14 @@ pub fn serve<A: ToSocketAddrs>(addr: A) -> io::Result<Server> {
     Server::builder().serve(addr)
 }
 
-/// A running instrack HTTP endpoint; see [`serve`]. Dropping it stops the
-/// server and waits for its threads (at most about its timeout).
+/// A running instrack HTTP endpoint; see [`serve`].
+///
+/// Dropping it stops the server: it stops accepting, shuts every open
+/// connection down (a client in the middle of sending its request or reading
+/// an answer sees the connection end) and waits for the server's threads.
+/// That takes up to 50 ms (the accept loop's poll), plus the end of an answer
+/// being built at that moment, if any; answers still waiting for their turn
+/// are not built. It never waits for a client, whatever the timeout.
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
@@ -106,7 +124,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.stop.store(true, Ordering::Release);
         if let Some(accept) = self.accept.take() {
             let _ = accept.join();
         }
@@ -156,6 +174,11 @@ impl ServerBuilder {
     /// **Anyone who can reach it can read** the program's type names, file
     /// names and the `Debug` text of its shared values, which may hold
     /// secrets, with no authentication. Prefer loopback and an SSH tunnel.
+    ///
+    /// A request's `Host` must still name this machine: a loopback name or
+    /// address, or the address the client connected to (so open
+    /// `http://192.168.1.5:8077/`, not a DNS name of the machine, which is
+    /// answered `421` like any other name).
     pub fn allow_non_loopback_address_exposing_debug_text(mut self) -> Self {
         self.any_address = true;
         self
@@ -169,7 +192,7 @@ impl ServerBuilder {
     }
 
     /// How long a client has to send its request, and again to read the
-    /// answer (5 s by default).
+    /// answer (5 s by default). Dropping the [`Server`] does not wait for it.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout.max(Duration::from_millis(1));
         self
@@ -213,20 +236,18 @@ impl ServerBuilder {
             Some(s) => s,
             None => Arc::new(Sampler::start(self.sample_every)),
         };
+        let stop = Arc::new(AtomicBool::new(false));
         let state = Arc::new(ServerState {
             sampler,
             timeout: self.timeout,
-            host_check: !self.any_address,
+            any_address: self.any_address,
             title: self.title,
             building: Mutex::new(()),
+            stop: stop.clone(),
         });
-        let stop = Arc::new(AtomicBool::new(false));
-        let accept = {
-            let stop = stop.clone();
-            thread::Builder::new()
-                .name("instrack-http".into())
-                .spawn(move || conn::accept_loop(listener, state, stop, self.max_connections))?
-        };
+        let accept = thread::Builder::new()
+            .name("instrack-http".into())
+            .spawn(move || conn::accept_loop(listener, state, self.max_connections))?;
         Ok(Server { addr, stop, accept: Some(accept) })
     }
 }
@@ -235,11 +256,14 @@ impl ServerBuilder {
 struct ServerState {
     sampler: Arc<Sampler>,
     timeout: Duration,
-    /// Answer only requests whose `Host` is a loopback name: a web page the
-    /// user visits cannot then read the endpoint through DNS rebinding.
-    host_check: bool,
+    /// A non-loopback bind was opted in to: a `Host` may also name the
+    /// address the client connected to (see [`host`]).
+    any_address: bool,
     title: Option<String>,
     /// One answer is built at a time: a burst of requests cannot take many
     /// snapshots of a large program at once.
     building: Mutex<()>,
+    /// Set when the [`Server`] is dropped: the accept loop stops, and an
+    /// answer not yet built is not built.
+    stop: Arc<AtomicBool>,
 }

@@ -1,8 +1,10 @@
 //! What each path answers. [`ROUTES`] is the one list of paths: the router
 //! dispatches on it, the 404 text lists it, the compiled-out mode answers
 //! `200` for it, and a test checks that the route tables of [`serve`](super::serve)'s
-//! docs and of the README list it.
+//! docs and of the README list it. A request's `Host` is judged first
+//! ([`host`](super::host)).
 
+use super::host::{self, Verdict};
 use super::ServerState;
 use crate::html::Page;
 use std::net::IpAddr;
@@ -11,7 +13,12 @@ use std::net::IpAddr;
 pub(super) struct Head {
     pub(super) method: String,
     pub(super) path: String,
-    pub(super) host: Option<String>,
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    pub(super) minor_version: u8,
+    /// The value of each `Host` header, as sent.
+    pub(super) hosts: Vec<Vec<u8>>,
+    /// The address the client connected to.
+    pub(super) reached: Option<IpAddr>,
 }
 
 /// An answer: status, content and, for `405`, the `Allow` header.
@@ -69,16 +76,26 @@ pub(super) const ROUTES: &[Route] = &[
 /// The answer to `head`: an error, or its route's answer built with the
 /// server's building lock held.
 pub(super) fn answer(head: &Head, state: &ServerState) -> Answer {
+    let hosts: Vec<&[u8]> = head.hosts.iter().map(Vec::as_slice).collect();
+    let reached = if state.any_address { head.reached } else { None };
+    match host::judge(&hosts, head.minor_version, reached) {
+        Verdict::Served => {}
+        Verdict::Malformed(why) => return Answer::text(400, why),
+        Verdict::Elsewhere => {
+            return Answer::text(421, "this endpoint answers only requests addressed to a loopback host\n")
+        }
+    }
     if head.method != "GET" && head.method != "HEAD" {
         // No route changes the program's state: there is nothing to POST.
         return Answer { allow: true, ..Answer::text(405, "only GET and HEAD are served\n") };
     }
-    if state.host_check && !head.host.as_deref().is_none_or(is_loopback_host) {
-        return Answer::text(421, "this endpoint answers only requests addressed to a loopback host\n");
-    }
     let path = head.path.split(['?', '#']).next().unwrap_or("");
     let route = ROUTES.iter().find(|route| route.serves(path));
     let _turn = crate::lock::lock(&state.building);
+    if state.stop.load(std::sync::atomic::Ordering::Acquire) {
+        // Its connection is shut down: the answer would go nowhere.
+        return Answer::text(503, "the server is stopping\n");
+    }
     if !crate::ENABLED {
         let status = if route.is_some() { 200 } else { 404 };
         return Answer { status, ..Answer::ok(HTML, page(state).render().into_bytes()) };
@@ -127,15 +144,6 @@ fn json<T: serde::Serialize>(value: &T) -> Answer {
         Ok(body) => Answer::ok(JSON, body),
         Err(e) => Answer::text(500, &format!("could not serialize: {e}\n")),
     }
-}
-
-/// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
-fn is_loopback_host(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or(""),
-        None => host.rsplit_once(':').map_or(host, |(name, _port)| name),
-    };
-    name.eq_ignore_ascii_case("localhost") || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

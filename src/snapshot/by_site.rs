@@ -4,7 +4,7 @@
 
 use super::{Instance, Snapshot};
 use crate::pattern::short_generics;
-use crate::text::plural;
+use crate::text::{plural, Escaped};
 use std::fmt;
 use std::sync::Arc;
 
@@ -82,7 +82,9 @@ impl SiteGroup {
                 backtrace: trace,
             });
             g.ids.push(i.id);
-            if !g.threads.contains(&i.thread) {
+            // Consecutive instances often share a thread; the rest are
+            // removed by one sort below, not a search per instance.
+            if g.threads.last() != Some(&i.thread) {
                 g.threads.push(i.thread.clone());
             }
         }
@@ -90,6 +92,7 @@ impl SiteGroup {
         groups.sort_by_key(|g| std::cmp::Reverse(g.ids.len()));
         for g in &mut groups {
             g.threads.sort_unstable();
+            g.threads.dedup();
         }
         groups
     }
@@ -101,17 +104,22 @@ const IDS_SHOWN: usize = 3;
 impl fmt::Display for SiteGroup {
     /// `src/main.rs:14  demo::Widget  ×10  #3 #5 #7 …  (thread main)`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}  {}  ×{} ", self.file, self.line, short_generics(self.type_name), self.ids.len())?;
+        let name = short_generics(self.type_name);
+        write!(f, "{}:{}  {}  ×{} ", Escaped(self.file), self.line, Escaped(&name), self.ids.len())?;
         for id in self.ids.iter().take(IDS_SHOWN) {
             write!(f, " #{id}")?;
         }
         if self.ids.len() > IDS_SHOWN {
             write!(f, " …")?;
         }
-        let threads: Vec<&str> = self.threads().collect();
-        write!(f, "  (thread {})", threads.join(", "))?;
+        write!(f, "  (thread ")?;
+        for (i, thread) in self.threads().enumerate() {
+            let comma = if i > 0 { ", " } else { "" };
+            write!(f, "{comma}{}", Escaped(thread))?;
+        }
+        write!(f, ")")?;
         for frame in self.backtrace.iter().flat_map(|b| b.frames()) {
-            write!(f, "\n        at {frame}")?;
+            write!(f, "\n        at {}", Escaped(frame))?;
         }
         Ok(())
     }

@@ -6,7 +6,7 @@
 //! snapshot formats only what is printed and keeps no value alive.
 
 use crate::site::Site;
-use crate::text::Age;
+use crate::text::{Age, Escaped};
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -167,15 +167,43 @@ impl Instance {
     }
 }
 
+/// Instances read back from JSON (`json_read/`).
+#[cfg(feature = "serde")]
+impl Instance {
+    /// An instance as a file records it: no live value to format (set
+    /// `debug` to the text the file kept), no clone mark, no backtrace.
+    pub(crate) fn read_back(
+        id: u64,
+        type_index: u32,
+        type_name: &'static str,
+        site: &'static Site,
+        thread: Arc<str>,
+        age: Duration,
+    ) -> Instance {
+        Instance {
+            id,
+            type_index,
+            type_name,
+            site,
+            thread,
+            age,
+            value: None,
+            debug: OnceLock::new(),
+            clone_of: None,
+            backtrace: None,
+        }
+    }
+}
+
 impl fmt::Display for Instance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "#{}  {}:{}  thread {}  age {}",
             self.id,
-            self.site.file,
+            Escaped(self.site.file),
             self.site.line,
-            self.thread,
+            Escaped(&self.thread),
             Age(self.age)
         )?;
         match self.clone_of {

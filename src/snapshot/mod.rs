@@ -56,7 +56,25 @@ pub struct Snapshot {
     pub(crate) error: Option<String>,
     /// The pattern narrowed by, parsed once; `None` if it was not valid.
     pub(crate) selection: Option<Pattern>,
-    pub(crate) taken: Instant,
+    pub(crate) taken: Taken,
+}
+
+/// When a snapshot was taken. Snapshots made from another (narrowed, by
+/// site) keep it whole, so a wall clock read from a file stays with them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Taken {
+    pub(crate) at: Instant,
+    /// The wall clock of `at` as the file the snapshot was read from
+    /// recorded it (feature `serde`); `None` for a snapshot taken here.
+    /// Read only by `json.rs`.
+    #[cfg_attr(not(feature = "serde"), allow(dead_code))]
+    pub(crate) unix_secs: Option<f64>,
+}
+
+impl Taken {
+    pub(crate) fn now() -> Taken {
+        Taken { at: Instant::now(), unix_secs: None }
+    }
 }
 
 /// Every live tracked instance and the counts of every tracked type, taken now.
@@ -103,11 +121,11 @@ impl Snapshot {
         }
         types.sort_by(|a, b| b.counts.live.cmp(&a.counts.live).then(a.name.cmp(b.name)));
         instances.sort_by(|a, b| b.age.cmp(&a.age).then(a.id.cmp(&b.id)));
-        Snapshot::of(enabled, types, instances, Instant::now())
+        Snapshot::of(enabled, types, instances, Taken::now())
     }
 
     /// A snapshot of these lists, as they are, not narrowed.
-    fn of(enabled: bool, types: Vec<TypeCounts>, instances: Vec<Instance>, taken: Instant) -> Snapshot {
+    pub(crate) fn of(enabled: bool, types: Vec<TypeCounts>, instances: Vec<Instance>, taken: Taken) -> Snapshot {
         Snapshot {
             enabled,
             types,
@@ -123,12 +141,12 @@ impl Snapshot {
     /// A snapshot with nothing in it, taken now: what every query returns
     /// when tracking is compiled out (without the sorting code of `new`).
     pub(crate) fn empty() -> Snapshot {
-        Snapshot::of(crate::ENABLED, Vec::new(), Vec::new(), Instant::now())
+        Snapshot::of(crate::ENABLED, Vec::new(), Vec::new(), Taken::now())
     }
 
     /// When the snapshot was taken.
     pub fn taken(&self) -> Instant {
-        self.taken
+        self.taken.at
     }
 
     /// Whether the pattern this snapshot was narrowed by selects `type_name`;
@@ -226,7 +244,7 @@ impl Snapshot {
     /// Marks a snapshot that holds only what `parsed` (`pattern` parsed)
     /// selects as narrowed by it: the pattern's error if it is not valid,
     /// else the names that select none of its types.
-    fn selected_by(mut self, pattern: &str, parsed: Result<Pattern, String>) -> Snapshot {
+    pub(crate) fn selected_by(mut self, pattern: &str, parsed: Result<Pattern, String>) -> Snapshot {
         self.pattern = Some(pattern.to_owned());
         match parsed {
             Err(message) => self.error = Some(message),

@@ -3,7 +3,7 @@
 
 use super::{Instance, Snapshot};
 use crate::pattern::short_generics;
-use crate::text::{plural, write_best_effort, Age, Bytes, COMPILED_OUT_EXPLAINED};
+use crate::text::{plural, write_best_effort, Age, Bytes, Escaped, COMPILED_OUT_EXPLAINED};
 use std::{fmt, io};
 
 /// How many instances of one type a report lists before "… and N more".
@@ -31,20 +31,34 @@ impl fmt::Display for Snapshot {
             Some(p) => writeln!(f, " matching {p:?}")?,
             None => writeln!(f)?,
         }
+        // The instances by type, each type's oldest first (a stable sort of
+        // the snapshot's order): one sort, then a search per type, instead
+        // of a scan of every instance per type.
+        let mut by_type: Vec<&Instance> = self.instances.iter().collect();
+        by_type.sort_by_key(|i| i.type_index);
         for t in &self.types {
             let c = t.counts;
-            write!(f, "{}: {} live, {} total, {} peak", short_generics(t.name), c.live, c.total, c.peak)?;
+            write!(f, "{}: {} live, {} total, {} peak", Escaped(&short_generics(t.name)), c.live, c.total, c.peak)?;
             match t.estimated_bytes() {
                 Some(bytes) if c.live > 0 => writeln!(f, ", ~{} held", Bytes(bytes))?,
                 _ => writeln!(f)?,
             }
-            let of_type = || self.instances.iter().filter(|i| i.type_index == t.index);
-            let shown: Vec<&Instance> = of_type().take(REPORT_LIMIT).collect();
+            let start = by_type.partition_point(|i| i.type_index < t.index);
+            let end = by_type.partition_point(|i| i.type_index <= t.index);
+            let of_type = &by_type[start..end];
+            let shown = &of_type[..of_type.len().min(REPORT_LIMIT)];
             let id_width = shown.iter().map(|i| digits(i.id)).max().unwrap_or(0);
-            let sites: Vec<String> = shown.iter().map(|i| format!("{}:{}", i.site.file, i.site.line)).collect();
+            let sites: Vec<String> =
+                shown.iter().map(|i| format!("{}:{}", Escaped(i.site.file), i.site.line)).collect();
             let site_width = sites.iter().map(|s| s.chars().count()).max().unwrap_or(0);
             for (i, site) in shown.iter().zip(&sites) {
-                write!(f, "    #{:<id_width$}  {site:<site_width$}  thread {}  age {}", i.id, i.thread, Age(i.age))?;
+                write!(
+                    f,
+                    "    #{:<id_width$}  {site:<site_width$}  thread {}  age {}",
+                    i.id,
+                    Escaped(&i.thread),
+                    Age(i.age)
+                )?;
                 if let Some(original) = i.clone_of {
                     write!(f, "  clone of #{original}")?;
                 }
@@ -54,11 +68,11 @@ impl fmt::Display for Snapshot {
                 }
                 if let Some(short) = i.short_backtrace() {
                     for frame in short.frames() {
-                        writeln!(f, "        at {frame}")?;
+                        writeln!(f, "        at {}", Escaped(frame))?;
                     }
                 }
             }
-            let more = of_type().count() - shown.len();
+            let more = of_type.len() - shown.len();
             if more > 0 {
                 writeln!(f, "    … and {more} more")?;
             }

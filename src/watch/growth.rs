@@ -4,7 +4,7 @@
 
 use super::{read_counts, Reading, Timeline};
 use crate::lock::lock;
-use crate::text::{plural, COMPILED_OUT};
+use crate::text::{escape, plural, Escaped, COMPILED_OUT};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -128,13 +128,13 @@ impl fmt::Display for Growth {
         }
         let n = self.entries.len();
         writeln!(f, "instrack: {n} type{} grew", plural(n))?;
-        let name_width = self.entries.iter().map(|e| e.name.chars().count()).max().unwrap_or(0).max(4);
+        let name_width = self.entries.iter().map(|e| escape(&e.name).chars().count()).max().unwrap_or(0).max(4);
         let live_width = self.entries.iter().map(|e| e.live.to_string().len()).max().unwrap_or(0).max(4);
         let change_width = self.entries.iter().map(|e| e.change.to_string().len() + 1).max().unwrap_or(0).max(6);
         writeln!(f, "    {:<name_width$}  {:>live_width$}  {:>change_width$}", "type", "live", "change")?;
         for e in &self.entries {
             let change = format!("+{}", e.change);
-            writeln!(f, "    {:<name_width$}  {:>live_width$}  {change:>change_width$}", e.name, e.live)?;
+            writeln!(f, "    {:<name_width$}  {:>live_width$}  {change:>change_width$}", Escaped(&e.name), e.live)?;
         }
         Ok(())
     }

@@ -37,8 +37,13 @@ pub(crate) struct Reading {
 /// The counts of every tracked type now, sorted by name, with types that
 /// share a name summed. Counters only: see the module docs.
 pub(crate) fn read_counts() -> Vec<Reading> {
-    let mut all: Vec<Reading> = crate::imp::all_counts()
-        .into_iter()
+    readings(&crate::imp::all_counts())
+}
+
+/// `counts` as readings: sorted by name, types that share a name summed.
+pub(crate) fn readings(counts: &[crate::TypeCounts]) -> Vec<Reading> {
+    let mut all: Vec<Reading> = counts
+        .iter()
         .map(|t| {
             let c = t.counts();
             Reading { name: t.name(), live: c.live, total: c.total }

@@ -6,7 +6,7 @@
 //! own: construction and drop of tracked values never take it, and the
 //! counters are read before it is taken.
 
-use super::{read_counts, Timeline};
+use super::{readings, Timeline};
 use crate::lock::lock;
 use std::fmt;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -114,9 +114,16 @@ fn run(timeline: &Mutex<Timeline>, interval: Duration, stopped: &mpsc::Receiver<
     lock(timeline).set_started(SystemTime::now());
     let mut tick: u32 = 0;
     loop {
-        let readings = read_counts();
+        let counts = crate::imp::all_counts();
+        let read = readings(&counts);
         let at = start.elapsed();
-        lock(timeline).record_readings(at, readings);
+        let mut recorded = lock(timeline);
+        recorded.record_readings(at, read);
+        #[cfg(feature = "metrics")]
+        let suspects = recorded.suspects(); // published below, without the lock
+        drop(recorded);
+        #[cfg(feature = "metrics")]
+        crate::metrics_out::publish(&counts, &suspects);
         // The next tick on the grid `start + n × interval` that is still ahead.
         let elapsed = start.elapsed();
         let due = (elapsed.as_nanos() / interval.as_nanos()) as u32 + 1;

@@ -2,7 +2,7 @@
 //! [`Timeline::suspects`], which applies it.
 
 use super::timeline::{Point, Timeline};
-use crate::text::Age;
+use crate::text::{Age, Escaped};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,7 +90,7 @@ impl Suspect {
 
 impl fmt::Display for Suspect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: +{:.1}/min since {}: {}", self.name, self.per_minute, Age(self.since), self.reason)
+        write!(f, "{}: +{:.1}/min since {}: {}", Escaped(&self.name), self.per_minute, Age(self.since), self.reason)
     }
 }
 

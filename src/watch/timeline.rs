@@ -12,11 +12,16 @@
 //! `RECENT + 3 + 6 × (CAPACITY + 3) + 2 × CAPACITY - 1` = 620 points, however
 //! long it runs, and the recent past is always at full resolution.
 use super::Reading;
-use crate::text::{plural, Age, COMPILED_OUT};
+use crate::text::{escape, plural, Age, Escaped, COMPILED_OUT};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+
+// Timelines read back from JSON (`json_read/`): a child module, so that it
+// builds them from the private fields whose invariant is stated above.
+#[cfg(feature = "serde")]
+mod restore;
 
 /// Samples kept at full resolution, per type.
 pub(crate) const RECENT: usize = 120;
@@ -117,13 +122,14 @@ impl Series {
         &self.points
     }
 
-    pub(crate) fn name_arc(&self) -> &Arc<str> {
-        &self.name
+    /// The live count of the series' first sample (kept when it merges
+    /// into an older bucket): where [`Timeline::growth`] counts from.
+    pub fn first_live(&self) -> usize {
+        self.first_live
     }
 
-    /// The live count of the series' first sample.
-    pub(crate) fn first_live(&self) -> usize {
-        self.first_live
+    pub(crate) fn name_arc(&self) -> &Arc<str> {
+        &self.name
     }
 
     fn push(&mut self, p: Point) {
@@ -328,7 +334,7 @@ impl fmt::Display for Timeline {
         let mut rows: Vec<&Series> = self.series.iter().filter(|s| !s.points.is_empty()).collect();
         let grown = |s: &Series| s.points.last().map_or(0, |p| p.live as i64) - s.first_live as i64;
         rows.sort_by(|a, b| grown(b).cmp(&grown(a)).then_with(|| a.name.cmp(&b.name)));
-        let name_width = rows.iter().map(|s| s.name.chars().count()).max().unwrap_or(0);
+        let name_width = rows.iter().map(|s| escape(&s.name).chars().count()).max().unwrap_or(0);
         let spark_width = rows.iter().map(|s| s.points.len().min(SPARK_WIDTH)).max().unwrap_or(0);
         for s in rows {
             let first = s.first_live;
@@ -338,7 +344,7 @@ impl fmt::Display for Timeline {
             writeln!(
                 f,
                 "    {:<name_width$}  {:<spark_width$}  first {first}  last {last}  min {min}  max {max}",
-                s.name,
+                Escaped(&s.name),
                 sparkline(&s.points)
             )?;
         }

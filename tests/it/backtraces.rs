@@ -11,14 +11,17 @@ struct Traced {
 #[derive(Debug)]
 struct TracedShared;
 
+// Each helper keeps a frame of its own in release builds: `black_box` after
+// the construction keeps it from being a tail call (a `jmp` leaves no frame),
+// whether or not the test's body is inlined into the harness's `call_once`.
 #[inline(never)]
 fn make_in_helper() -> Traced {
-    Traced { _t: track!() }
+    std::hint::black_box(Traced { _t: track!() })
 }
 
 #[inline(never)]
 fn make_elsewhere() -> Traced {
-    Traced { _t: track!() }
+    std::hint::black_box(Traced { _t: track!() })
 }
 
 #[test]

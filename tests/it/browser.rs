@@ -3,7 +3,7 @@
 //! scripts ran, and saves a screenshot in `target/instrack-browser/<profile>/`.
 //!
 //! Skipped, with a message, when Chromium or the example binary is missing;
-//! with `INSTRACK_BROWSER_TESTS=1` (as `.ci/run` sets) a missing one fails.
+//! with `INSTRACK_BROWSER_TESTS=1` (as `.ci/features.sh` sets) a missing one fails.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

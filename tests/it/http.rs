@@ -128,6 +128,10 @@ fn only_loopback_addresses_unless_opted_in() {
     assert!(serve("localhost:0").is_ok());
     let opted_in = Server::builder().allow_non_loopback_address_exposing_debug_text().serve("0.0.0.0:0").unwrap();
     assert!(opted_in.addr().ip().is_unspecified());
+    // Opted in, a Host must still name this machine: here, the address reached.
+    let reached: SocketAddr = format!("127.0.0.1:{}", opted_in.addr().port()).parse().unwrap();
+    assert_eq!(get(reached, "/growth.txt").status, 200);
+    assert_eq!(exchange(reached, b"GET /growth.txt HTTP/1.1\r\nHost: evil.example\r\n\r\n").status, 421);
 }
 
 #[test]
@@ -163,6 +167,13 @@ fn an_oversized_request_is_cut_off() {
     let _ = stream.write_all(&raw);
     assert_eq!(read_reply(&mut stream).status, 431);
     assert_eq!(get(server.addr(), "/growth.txt").status, 200, "still serving");
+    // Small, but too many headers: 32 at most.
+    let mut raw = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n".to_vec();
+    for n in 0..32 {
+        raw.extend_from_slice(format!("X-{n}: a\r\n").as_bytes());
+    }
+    raw.extend_from_slice(b"\r\n");
+    assert_eq!(exchange(server.addr(), &raw).status, 431, "33 headers");
 }
 
 #[test]
@@ -237,4 +248,159 @@ fn the_server_and_the_page_can_move_between_threads() {
     send_sync::<Server>();
     send_sync::<instrack::ServerBuilder>();
     send_sync::<instrack::html::Page<'static>>();
+}
+
+/// Issue 16, fault 8: with every slot held, clients that trickle a byte at a
+/// time into the overflow path made a fresh client wait 5.5 s for its first
+/// answer, because the `503` path read each surplus client on the accept
+/// thread. Turning a client away must not wait on it.
+#[test]
+fn surplus_clients_that_trickle_do_not_stall_a_fresh_one() {
+    // The default bounds: 8 slots, 5 s to send a request.
+    let server = serve("127.0.0.1:0").unwrap();
+    let addr = server.addr();
+    // Eight silent clients hold the eight slots; a probe's 503 says they do.
+    let holders: Vec<TcpStream> = (0..8).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    let mut probes = 0;
+    while get(addr, "/growth.txt").status != 503 {
+        probes += 1;
+        assert!(probes < 100, "the eight silent clients never filled the slots");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Ten more clients, each sending its request a byte every 80 ms.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let tricklers: Vec<_> = (0..10)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut stream = TcpStream::connect(addr).unwrap();
+                let request =
+                    format!("GET /growth.txt HTTP/1.1\r\nHost: {addr}\r\nX-Filler: {}\r\n\r\n", "a".repeat(200));
+                for byte in request.as_bytes() {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) || stream.write_all(&[*byte]).is_err() {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(80));
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // A fresh client: its first answer (a 503, or a 200 if a slot freed) comes at once.
+    let started = Instant::now();
+    let mut fresh = TcpStream::connect(addr).unwrap();
+    fresh.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    fresh.write_all(format!("GET /growth.txt HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).unwrap();
+    let mut first = [0u8; 12];
+    let got = fresh.read_exact(&mut first);
+    let waited = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for trickler in tricklers {
+        trickler.join().unwrap();
+    }
+    drop(holders);
+    got.expect("an answer");
+    let status = String::from_utf8_lossy(&first).into_owned();
+    assert!(status == "HTTP/1.1 503" || status == "HTTP/1.1 200", "{status}");
+    // 5.5 s before the fix; a few milliseconds after it.
+    assert!(waited < Duration::from_millis(1500), "the fresh client waited {waited:?} for its first answer");
+}
+
+/// The status a request with these raw `Host` header lines gets.
+fn status_with_host_lines(addr: SocketAddr, version: &str, host_lines: &[u8]) -> u16 {
+    let mut raw = format!("GET /growth.txt {version}\r\n").into_bytes();
+    raw.extend_from_slice(host_lines);
+    raw.extend_from_slice(b"\r\n");
+    exchange(addr, &raw).status
+}
+
+/// Issue 16, fault 10: the authority is parsed strictly (a loopback name or
+/// address, an optional port of digits, nothing else) and there is exactly
+/// one `Host`. Malformed is `400`; well formed but another host is `421`.
+#[test]
+fn hostile_host_headers_are_refused() {
+    let server = serve("127.0.0.1:0").unwrap();
+    let addr = server.addr();
+    let port = addr.port();
+    let served = [
+        "localhost".to_owned(),
+        "LocalHost".to_owned(),
+        format!("localhost:{port}"),
+        "127.0.0.1".to_owned(),
+        format!("127.0.0.1:{port}"),
+        "127.255.255.254:1".to_owned(),
+        "127.0.0.1:65535".to_owned(),
+        "[::1]".to_owned(),
+        format!("[::1]:{port}"),
+        "[0:0:0:0:0:0:0:1]".to_owned(),
+        format!(" 127.0.0.1:{port} "), // whitespace around a field value is not part of it
+    ];
+    let malformed = [
+        format!("127.0.0.1:{port}@evil.example"),
+        "[::1]evil.example".to_owned(),
+        format!("[::1]:{port}@evil.example"),
+        format!("evil.example@127.0.0.1:{port}"),
+        "127.0.0.1@evil.example".to_owned(),
+        format!("user:pass@localhost:{port}"),
+        format!("localhost:{port}/evil"),
+        format!("localhost:{port}?evil"),
+        format!("localhost:{port}#evil"),
+        format!("localhost:{port}:{port}"),
+        "localhost:".to_owned(),
+        "localhost:0".to_owned(),
+        "localhost:65536".to_owned(),
+        "localhost:99999999999999999999".to_owned(),
+        "localhost:-1".to_owned(),
+        "localhost:+80".to_owned(),
+        "localhost: 80".to_owned(),
+        "localhost :80".to_owned(),
+        "local host".to_owned(),
+        "localhost,evil.example".to_owned(),
+        "localhost, localhost".to_owned(),
+        "localhost%00".to_owned(),
+        "localhost\\evil".to_owned(),
+        "".to_owned(),
+        format!(":{port}"),
+        "[::1".to_owned(),
+        "::1".to_owned(),
+        format!("::1:{port}"),
+        "[::1]]".to_owned(),
+        "[[::1]]".to_owned(),
+        "[::1%25lo]".to_owned(),
+        "[v1.fe]".to_owned(),
+        "[127.0.0.1]".to_owned(),
+        "\u{ff2c}\u{ff2f}\u{ff23}\u{ff21}\u{ff2c}\u{ff28}\u{ff2f}\u{ff33}\u{ff34}".to_owned(), // fullwidth LOCALHOST
+    ];
+    let elsewhere = [
+        "evil.example".to_owned(),
+        "evil.example:80".to_owned(),
+        "127.0.0.1.evil.example".to_owned(),
+        "localhost.evil.example".to_owned(),
+        "localhost.".to_owned(),
+        "127.1".to_owned(),
+        "0127.0.0.1".to_owned(),
+        "2130706433".to_owned(),
+        "0x7f.0.0.1".to_owned(),
+        "256.0.0.1".to_owned(),
+        "10.0.0.1".to_owned(),
+        "[::2]".to_owned(),
+        "[::ffff:127.0.0.1]".to_owned(),
+    ];
+    let cases = served.iter().map(|h| (h, 200)).chain(malformed.iter().map(|h| (h, 400)));
+    for (host, expected) in cases.chain(elsewhere.iter().map(|h| (h, 421))) {
+        let status = status_with_host_lines(addr, "HTTP/1.1", format!("Host: {host}\r\n").as_bytes());
+        assert_eq!(status, expected, "Host: {host:?}");
+    }
+    // Bytes that are not UTF-8, and control characters.
+    for raw in [&b"Host: localhost\xff\r\n"[..], b"Host: \xc0\xaflocalhost\r\n", b"Host: local\x00host\r\n"] {
+        assert_eq!(status_with_host_lines(addr, "HTTP/1.1", raw), 400, "{}", String::from_utf8_lossy(raw));
+    }
+    // Exactly one Host (RFC 9112, 3.2), whatever its case; HTTP/1.0 may omit it.
+    let two = format!("Host: {addr}\r\nHost: {addr}\r\n");
+    assert_eq!(status_with_host_lines(addr, "HTTP/1.1", two.as_bytes()), 400, "two Host headers");
+    let two = format!("Host: {addr}\r\nhOST: evil.example\r\n");
+    assert_eq!(status_with_host_lines(addr, "HTTP/1.1", two.as_bytes()), 400, "two Host headers");
+    assert_eq!(status_with_host_lines(addr, "HTTP/1.1", b""), 400, "no Host in HTTP/1.1");
+    assert_eq!(status_with_host_lines(addr, "HTTP/1.0", b""), 200, "no Host in HTTP/1.0");
+    assert_eq!(status_with_host_lines(addr, "HTTP/1.0", b"Host: evil.example\r\n"), 421);
 }

@@ -13,6 +13,7 @@ mod browser;
 mod counting;
 mod cycles;
 mod diff;
+mod escaping;
 mod fixtures;
 #[cfg(feature = "html")]
 mod html;
@@ -20,6 +21,8 @@ mod html;
 mod http;
 #[cfg(feature = "serde")]
 mod json;
+#[cfg(feature = "serde")]
+mod json_read;
 mod layout;
 mod leaks;
 mod races;

@@ -9,6 +9,7 @@
 //!   nesting. A `Debug` that recurses through a cycle is stopped after
 //!   [`INPUT_LIMIT`] characters.
 
+use crate::text::push_escaped;
 use std::any::Any;
 use std::fmt::{self, Write as _};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -79,19 +80,6 @@ fn one_line(text: &str) -> String {
         push_escaped(&mut out, c);
     }
     out
-}
-
-fn push_escaped(out: &mut String, c: char) {
-    match c {
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        // Line and paragraph separators break lines in some terminals.
-        c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        }
-        c => out.push(c),
-    }
 }
 
 /// Collects `Debug` output, escaped and bounded; with `elide`, keeps only

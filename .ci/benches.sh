@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The benches compile in both modes (their timings on a shared CI machine
+# would be noise), and the watch bench runs once: it prints the memory of a
+# day-long timeline that the README quotes.
+source "$(dirname "$0")/lib.sh"
+
+step "benches compile in both modes"
+cargo bench --no-run -q
+cargo bench --no-run -q --features tracking
+cargo bench --no-run -q --features html,tracking --bench html
+
+# Fails if a report, the by-site text or the page costs more than 10x the
+# snapshot it reads (10,000 types x 10 instances; a ratio in one run, so the
+# machine's load cancels out).
+step "the report_cost bench runs: each text at most 10x its snapshot"
+cargo bench -q --bench report_cost --features html,tracking
+
+step "the watch bench runs: cost of a sample, memory of a day-long timeline"
+cargo bench -q --bench watch --features tracking

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Beyond one process (issue 19): the `metrics` feature, JSON files read back
+# (`serde`), and the `instrack` command (`instrack-cli/`, a workspace member
+# that the other scripts, run at the root, do not build).
+source "$(dirname "$0")/lib.sh"
+
+# The library's default build must compile none of the new dependencies:
+# `metrics` is optional, and the command's (clap, ureq, crossterm) belong to
+# a workspace member that is not a default member. `-e normal` leaves out the
+# dev-dependencies (the Prometheus exporter the tests use).
+step "cargo tree: the library's default dependencies gain nothing"
+tree=$(cargo tree -e normal --prefix none)
+for dep in metrics metrics-exporter-prometheus metrics-util clap ureq crossterm ratatui; do
+  if grep -qE "^$dep v" <<<"$tree"; then
+    printf '%s\n' "$tree"
+    fail "the library's default build depends on $dep"
+  fi
+done
+echo "none of metrics, clap, ureq, crossterm in: $(tr '\n' ' ' <<<"$tree" | cut -c1-200)…"
+
+step "metrics: a Prometheus recorder renders the published gauges (tracking on, then compiled out)"
+cargo test --features metrics --test published_metrics
+cargo test --features metrics --lib metrics_out
+# Compiled out, nothing is published: the same test checks that.
+cargo test --release --features metrics --test published_metrics
+
+# The example serves /metrics on loopback; three scrapes, then it exits.
+step "metrics: examples/prometheus serves /metrics"
+cargo build -q --example prometheus --features metrics
+log=$(mktemp)
+target/debug/examples/prometheus 127.0.0.1:0 3 >"$log" &
+example=$!
+for _ in $(seq 50); do grep -q serving "$log" && break; sleep 0.1; done
+addr=$(sed -n 's#serving http://\(.*\)/metrics#\1#p' "$log")
+[ -n "$addr" ] || { cat "$log"; kill "$example" 2>/dev/null || true; fail "examples/prometheus did not say where it serves"; }
+sleep 1 # a few samples
+# A plain GET through bash's /dev/tcp: no HTTP client to install.
+scrape() {
+  exec 3<>"/dev/tcp/${addr%:*}/${addr##*:}"
+  printf 'GET /metrics HTTP/1.1\r\nHost: %s\r\n\r\n' "$addr" >&3
+  cat <&3
+  exec 3<&-
+}
+metrics_text=""
+for _ in 1 2 3; do metrics_text=$(scrape); done
+wait "$example"
+rm -f "$log"
+grep -qE '^instrack_live_instances\{type="prometheus::Session"\} [0-9]+' <<<"$metrics_text" ||
+  { printf '%s\n' "$metrics_text"; fail "/metrics has no live count of prometheus::Session"; }
+assert_contains "$metrics_text" 'instrack_live_instances{type="other"} 0' "/metrics has no empty other row"
+
+step "serde: files read back (debug, then compiled out)"
+cargo test --features serde,html --test it json
+cargo test --features serde --lib json_read
+cargo test --release --features serde --test it json
+
+# The command is linted and tested here: `cargo clippy` and `cargo test` at
+# the root build the default member (the library) alone.
+step "instrack-cli: clippy and tests (files it did not write, a live endpoint)"
+cargo clippy -p instrack-cli --all-targets -- -D warnings
+cargo test -p instrack-cli
