@@ -92,7 +92,7 @@ impl<W: WeakRef> WeakList<W> {
 
     /// Adds an entry; prunes first if the list has doubled since the last
     /// pruning. Returns by how much the list's length changed.
-    #[inline]
+    #[inline(always)]
     pub(super) fn push(&mut self, entry: WeakEntry<W>) -> isize {
         // A value that lived and died since the last registration takes its
         // place: its allocation is freed now, while the allocator can still
