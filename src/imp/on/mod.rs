@@ -1,10 +1,12 @@
 //! The registry, compiled in when [`crate::ENABLED`] is true.
 //!
 //! Hot path (construct and drop of a `Tracked<T>`), in the common case:
-//! one cached pointer load at the call site, one thread-local borrow, a pop
-//! from the thread's free list of slots, five plain stores, one `rdtsc`, and
-//! a plain load+store on this thread's own counter cell. No lock, no map
-//! lookup, no read-modify-write on a line another thread writes.
+//! one word at the call site (`Site::fast`, see `registry.rs`) and its
+//! type's check, one thread-local pointer load, a pop from the thread's free
+//! list of slots, five plain stores, one `rdtsc`, and a plain load+store on
+//! this thread's own counter cell; every other case out of line. No lock,
+//! no map lookup, no read-modify-write on a line another thread writes. The
+//! budget, in instructions, is `BUDGETS` in `benches/instructions.rs` (CI).
 //!
 //! This module is the contract that `imp/off.rs` mirrors; each protocol lives
 //! in its own module, with its invariant in that module's docs:
