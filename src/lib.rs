@@ -180,8 +180,11 @@
 //! reading `rdtsc`; turning the pointers kept in atomics (a slot's type entry
 //! and site, a call site's cached entry, the list of counter cells) back
 //! into the `&'static` references they were made from, since those are
-//! leaked and never freed; the value behind each `Arc` list's spinlock; and
-//! `Send`/`Sync` for the token, a pointer to a slot made only of atomics.
+//! leaked and never freed; the value behind each `Arc` list's spinlock;
+//! `Send`/`Sync` for the token, a pointer to a slot made only of atomics;
+//! and each thread's registry state, reached through a thread-local pointer
+//! instead of a `RefCell` (its uses never nest: none runs user code or
+//! registers a value).
 //!
 //! How it is checked: each protocol (the slot's seqlock, the spinlock, the
 //! counter cells summed in passes, an instance dropped on another thread

@@ -49,3 +49,20 @@ unsized_types!(
 impl<T> StaticSize for [T] {
     const SIZE: usize = 0;
 }
+
+/// What the registry's cold path learns of a type: its name, as
+/// [`std::any::type_name`] spells it, and its size (0 when unknown). A
+/// function, called only when a call site's cache misses, so that the
+/// per-instance path passes one pointer and computes neither.
+pub(crate) type Describe = fn() -> (&'static str, usize);
+
+/// [`Describe`] for a `T` whose size is known where `track!()` is written.
+pub(crate) fn sized<T: ?Sized + StaticSize>() -> (&'static str, usize) {
+    (std::any::type_name::<T>(), T::SIZE)
+}
+
+/// [`Describe`] for any `T`: its name, no size (`Tracked::new`, and shared
+/// values, whose size is seen from the value itself).
+pub(crate) fn unsized_name<T: ?Sized>() -> (&'static str, usize) {
+    (std::any::type_name::<T>(), 0)
+}

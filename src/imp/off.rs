@@ -20,24 +20,28 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub(crate) struct Token;
 
-// `T: 'static` is unused here on purpose: the bound is the same as when
-// tracking is on, so code that compiles in one mode compiles in the other.
-#[allow(clippy::extra_unused_type_parameters)]
 impl Token {
     #[inline(always)]
-    pub(crate) fn new<T: ?Sized + 'static>(_caller: &'static Location<'static>, _size: usize) -> Token {
-        Token
-    }
-    #[inline(always)]
-    pub(crate) fn at<T: ?Sized + 'static>(
-        _site: &'static Site,
+    pub(crate) fn new(
+        _type: TypeId,
+        _describe: crate::static_size::Describe,
         _caller: &'static Location<'static>,
-        _size: usize,
+        _new_token: fn(u64),
     ) -> Token {
         Token
     }
     #[inline(always)]
-    pub(crate) fn duplicate(&self) -> Token {
+    pub(crate) fn at(
+        _site: &'static Site,
+        _type: TypeId,
+        _describe: crate::static_size::Describe,
+        _caller: &'static Location<'static>,
+        _new_token: fn(u64),
+    ) -> Token {
+        Token
+    }
+    #[inline(always)]
+    pub(crate) fn duplicate(&self, _new_token: fn(u64)) -> Token {
         Token
     }
     #[inline(always)]
@@ -48,6 +52,12 @@ impl Token {
 
 /// No token registers, so none drops: the hook is never called.
 pub(crate) fn on_token_drop(_hook: fn(u64)) {}
+
+/// No registration to hasten.
+pub(crate) fn open_fast_path() {}
+
+/// No registration to slow down.
+pub(crate) fn close_fast_path() {}
 
 #[inline(always)]
 pub(crate) fn counts(_type: TypeId) -> Counts {
@@ -69,6 +79,7 @@ pub(crate) fn share_arc<T: Send + Sync + 'static>(
     _value: &Arc<T>,
     _trace: Option<TraceFn>,
     _debug: Option<DebugFn>,
+    _new_arc: fn(u64, &std::sync::Weak<dyn std::any::Any + Send + Sync>),
 ) -> Option<u64> {
     None
 }
@@ -80,6 +91,7 @@ pub(crate) fn share_rc<T: 'static>(
     _value: &Rc<T>,
     _trace: Option<TraceFn>,
     _debug: Option<DebugFn>,
+    _new_rc: fn(u64, &std::rc::Weak<dyn std::any::Any>),
 ) -> Option<u64> {
     None
 }
