@@ -200,9 +200,7 @@ mod tests {
     /// sweep drops the name.
     ///
     /// Fails when the protocol is weakened: a query that takes the gate only
-    /// to look names up (after reading the slot) meets a dropped name; a
-    /// sweep that waits for the gate (`write`) instead of skipping still
-    /// passes, but one that drops names without it fails.
+    /// after reading the slot, to look names up, meets a dropped name.
     #[test]
     fn a_query_finds_the_name_of_every_stamp_it_reads_while_a_sweep_runs() {
         model(|| {
@@ -244,50 +242,55 @@ mod tests {
     /// only the exits listed before a sweep's visit are swept.
     #[test]
     fn a_sweep_drops_only_the_names_of_dead_threads_no_stamp_names() {
-        let names = ThreadNames::new();
-        let threads: Vec<u32> = (0..100).map(|i| names.add(Arc::from(format!("t{i}")))).collect();
-        assert_eq!(threads, (1..=100).collect::<Vec<u32>>(), "indexes grow from 1");
-        let kept = threads[10];
-        // The 64th exit sweeps: 63 names go, the one a stamp names stays.
-        for &t in &threads[..64] {
-            names.exited(t, |visit| {
-                visit(kept);
-                visit(threads[99]); // alive: not listed, so not swept
-                1
-            });
-        }
-        let swept: Vec<u32> = threads.iter().copied().filter(|&t| !has(&names, t)).collect();
-        assert_eq!(swept.len(), 63, "{swept:?}");
-        assert!(has(&names, kept) && has(&names, threads[99]));
-        assert_eq!(super::unpoisoned(names.table.lock()).dead, vec![kept]);
-        // A query meanwhile holds sweeps off.
-        let reading = names.reading();
-        for &t in &threads[64..99] {
-            names.exited(t, |_| 1);
-        }
-        names.sweep(|_| 1);
-        assert!(threads[64..99].iter().all(|&t| has(&names, t)), "a sweep ran under a query");
-        let found = reading.names_of(vec![kept, threads[99], kept, 12345]);
-        assert_eq!((&*found.get(kept), &*found.get(threads[99])), ("t10", "t99"));
-        assert_eq!(&*found.get(12345), "(exiting thread)");
-        drop(reading);
-        names.sweep(|_| 1);
-        assert!(threads[..99].iter().all(|&t| !has(&names, t)), "once the query is done, all go");
-        assert!(has(&names, threads[99]), "a running thread's name stays");
+        // A model only so that loom's primitives work; one thread.
+        model(|| {
+            let names = ThreadNames::new();
+            let threads: Vec<u32> = (0..100).map(|i| names.add(Arc::from(format!("t{i}")))).collect();
+            assert_eq!(threads, (1..=100).collect::<Vec<u32>>(), "indexes grow from 1");
+            let kept = threads[10];
+            // The 64th exit sweeps: 63 names go, the one a stamp names stays.
+            for &t in &threads[..64] {
+                names.exited(t, |visit| {
+                    visit(kept);
+                    visit(threads[99]); // alive: not listed, so not swept
+                    1
+                });
+            }
+            let swept: Vec<u32> = threads.iter().copied().filter(|&t| !has(&names, t)).collect();
+            assert_eq!(swept.len(), 63, "{swept:?}");
+            assert!(has(&names, kept) && has(&names, threads[99]));
+            assert_eq!(super::unpoisoned(names.table.lock()).dead, vec![kept]);
+            // A query meanwhile holds sweeps off.
+            let reading = names.reading();
+            for &t in &threads[64..99] {
+                names.exited(t, |_| 1);
+            }
+            names.sweep(|_| 1);
+            assert!(threads[64..99].iter().all(|&t| has(&names, t)), "a sweep ran under a query");
+            let found = reading.names_of(vec![kept, threads[99], kept, 12345]);
+            assert_eq!((&*found.get(kept), &*found.get(threads[99])), ("t10", "t99"));
+            assert_eq!(&*found.get(12345), "(exiting thread)");
+            drop(reading);
+            names.sweep(|_| 1);
+            assert!(threads[..99].iter().all(|&t| !has(&names, t)), "once the query is done, all go");
+            assert!(has(&names, threads[99]), "a running thread's name stays");
+        });
     }
 
     /// After `u32::MAX`, indexes start again from 1, skipping those still
     /// named and the exiting thread's.
     #[test]
     fn indexes_wrap_around_past_the_names_still_kept() {
-        let names = ThreadNames::starting_at(u32::MAX - 1, 64);
-        let a = names.add(Arc::from("a"));
-        let b = names.add(Arc::from("b"));
-        let c = names.add(Arc::from("c"));
-        assert_eq!((a, b, c), (u32::MAX - 1, u32::MAX, 1));
-        let names = ThreadNames::starting_at(1, 64);
-        let first = names.add(Arc::from("first"));
-        super::unpoisoned(names.table.lock()).next = u32::MAX;
-        assert_eq!((names.add(Arc::from("x")), names.add(Arc::from("y"))), (u32::MAX, first + 1));
+        model(|| {
+            let names = ThreadNames::starting_at(u32::MAX - 1, 64);
+            let a = names.add(Arc::from("a"));
+            let b = names.add(Arc::from("b"));
+            let c = names.add(Arc::from("c"));
+            assert_eq!((a, b, c), (u32::MAX - 1, u32::MAX, 1));
+            let names = ThreadNames::starting_at(1, 64);
+            let first = names.add(Arc::from("first"));
+            super::unpoisoned(names.table.lock()).next = u32::MAX;
+            assert_eq!((names.add(Arc::from("x")), names.add(Arc::from("y"))), (u32::MAX, first + 1));
+        });
     }
 }
