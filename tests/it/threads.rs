@@ -177,3 +177,67 @@ fn instances_record_their_thread_by_name_else_by_id() {
     }
     drop((named, unnamed));
 }
+
+/// An instance made on a thread that has exited still names that thread,
+/// however many threads exit after it (their names are swept; issue 16,
+/// fault 5), and while snapshots run during the sweeps.
+#[test]
+fn an_instance_made_on_an_exited_thread_keeps_its_name() {
+    struct Orphan {
+        _t: Tracked<Self>,
+    }
+    #[derive(Debug)]
+    struct SharedRemnant;
+    struct Passing {
+        _t: Tracked<Self>,
+    }
+    let (orphan, remnant) = thread::Builder::new()
+        .name("gone-but-named".into())
+        .spawn(|| {
+            let remnant = std::sync::Arc::new(SharedRemnant);
+            track!(&remnant);
+            (Orphan { _t: track!() }, remnant)
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    // Enough exits for several sweeps; each thread's instance outlives it
+    // and is dropped by the next, while this thread takes snapshots.
+    let churn = thread::spawn(|| {
+        let mut last = None;
+        for i in 0..400 {
+            let made = thread::Builder::new()
+                .name(format!("passing-{i}"))
+                .spawn(|| Passing { _t: track!() })
+                .unwrap()
+                .join()
+                .unwrap();
+            drop(last.replace(made));
+        }
+    });
+    let mut snapshots = 0;
+    while !churn.is_finished() || snapshots == 0 {
+        let snap = instrack::snapshot().narrow("Passing");
+        for i in snap.instances() {
+            assert!(
+                i.thread().starts_with("passing-"),
+                "an instance of a thread that exited is named {:?}",
+                i.thread()
+            );
+        }
+        snapshots += 1;
+    }
+    churn.join().unwrap();
+    let snap = instrack::snapshot();
+    let threads: Vec<&str> = snap
+        .instances()
+        .filter(|i| i.type_name().ends_with("Orphan") || i.type_name().ends_with("SharedRemnant"))
+        .map(|i| i.thread())
+        .collect();
+    if instrack::ENABLED {
+        assert_eq!(threads, ["gone-but-named", "gone-but-named"], "after {snapshots} snapshots");
+    } else {
+        assert!(threads.is_empty());
+    }
+    drop((orphan, remnant));
+}

@@ -20,6 +20,7 @@
 //! | [`held`] | what the reference-graph analysis reads: `Held` instances |
 //! | [`thread`] | per-thread state, id blocks, the exiting-thread path |
 //! | [`registry`] | the type map, call-site resolution and caches, slot pools |
+//! | [`thread_names`] | thread names by index; exited threads' names swept |
 //! | [`slot`] | the record of a `Tracked` instance and its seqlock |
 //! | [`entry`] | `TypeEntry`, a type's record: its cells, counts and peak |
 //! | [`counters`] | per-thread counter cells and their two-pass sums |
@@ -59,6 +60,7 @@ mod stamp;
 mod sync;
 #[allow(unsafe_code)] // the thread's state through a thread-local pointer
 mod thread;
+mod thread_names;
 #[allow(unsafe_code)] // Send/Sync of the slot pointer
 mod token;
 mod weak_list;

@@ -20,6 +20,7 @@ use super::slot::{Record, Slot};
 use super::stamp::Stamp;
 use super::sync::Relaxed;
 use super::thread::with_thread_state;
+use super::thread_names::Names;
 use super::weak_list::{with_rcs, ArcWeak, RcWeak, WeakRef};
 use crate::lock::lock;
 use crate::pattern::Pattern;
@@ -109,6 +110,8 @@ pub(crate) fn snapshot(since: Option<Since>, select: Option<&Pattern>) -> Snapsh
         Some(_) => Vec::new(),
         None => entries.iter().copied().map(type_counts).collect(),
     };
+    // From the first stamp read until their threads' names are looked up.
+    let reading = r.threads.reading();
     let chunks: Vec<&'static [Slot]> = lock(&r.chunks).clone();
     let mut records: Vec<Record> = chunks
         .iter()
@@ -126,9 +129,14 @@ pub(crate) fn snapshot(since: Option<Since>, select: Option<&Pattern>) -> Snapsh
         Some(_) => live.owned(),
         None => live,
     };
+    let threads = records.iter().map(|r| r.thread);
+    let threads =
+        threads.chain(live.arcs.iter().map(|(_, s, _)| s.thread)).chain(live.rcs.iter().map(|(_, s, _)| s.thread));
+    let names = reading.names_of(threads.collect());
+    drop(reading);
     // No value is upgraded or formatted here: each `Instance` remembers where
     // its value is registered, and `Instance::debug` formats it when asked.
-    let instance = instance_builder(r);
+    let instance = instance_builder(r, names);
     let mut instances = Vec::with_capacity(records.len() + live.arcs.len() + live.rcs.len());
     instances.extend(records.iter().map(|r| Instance { clone_of: r.clone_of, ..instance(r.entry, r.stamp(), None) }));
     instances.extend(
@@ -217,18 +225,17 @@ impl LiveWeaks {
     }
 }
 
-/// Builds `Instance`s from stamps: the one place an `Instance` is made. Made
-/// after the records are read, so that every thread a record names is in the
-/// copied table.
-fn instance_builder(r: &Registry) -> impl Fn(&'static TypeEntry, Stamp, Option<ValueRef>) -> Instance {
-    let threads: Vec<Arc<str>> = lock(&r.threads).clone();
+/// Builds `Instance`s from stamps: the one place an `Instance` is made.
+/// `names` holds the names of the threads the stamps name, looked up before
+/// a sweep could drop any (see `thread_names.rs`).
+fn instance_builder(r: &Registry, names: Names) -> impl Fn(&'static TypeEntry, Stamp, Option<ValueRef>) -> Instance {
     let age = Epoch::now().ager(r.epoch);
     move |entry, stamp, value| Instance {
         id: stamp.id,
         type_index: entry.index as u32,
         type_name: entry.name,
         site: stamp.site,
-        thread: threads.get(stamp.thread as usize).cloned().unwrap_or_else(|| Arc::from("?")),
+        thread: names.get(stamp.thread),
         age: age(stamp.created),
         value,
         debug: std::sync::OnceLock::new(),
@@ -241,8 +248,11 @@ fn instance_builder(r: &Registry) -> impl Fn(&'static TypeEntry, Stamp, Option<V
 /// reference-graph analysis.
 pub(crate) fn collect_graph() -> Vec<super::held::Held> {
     let r = registry();
+    let reading = r.threads.reading();
     let taken = LiveWeaks::of(&r.entries(), &|_| true).upgrade();
-    let instance = instance_builder(r);
+    let names = reading.names_of(taken.iter().map(|s| s.stamp.thread).collect());
+    drop(reading);
+    let instance = instance_builder(r, names);
     // Strong counts read under the ledger's lock, less every temporary
     // reference instrack holds (this analysis's own included).
     let strong = strong_less_held(&taken);

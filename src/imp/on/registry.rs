@@ -26,6 +26,7 @@ use super::clock::Epoch;
 use super::entry::TypeEntry;
 use super::slot::{Slot, CHUNK};
 use super::sync::{Acquire, AtomicU64, AtomicUsize, Relaxed, Release};
+use super::thread_names::ThreadNames;
 use crate::lock::lock;
 use crate::site::Site;
 use crate::static_size::Describe;
@@ -33,7 +34,7 @@ use dashmap::DashMap;
 use std::any::TypeId;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
 /// The backtrace gate: not yet known, open (no thread captures), or closed
 /// for good (a thread turned capture on). A std atomic: it is a `static`,
@@ -53,7 +54,9 @@ pub(super) struct Registry {
     pub(super) caller_sites: DashMap<(&'static str, u32, u32), &'static Site>,
     pub(super) chunks: Mutex<Vec<&'static [Slot]>>,
     pool: Mutex<Vec<Vec<&'static Slot>>>,
-    pub(super) threads: Mutex<Vec<Arc<str>>>,
+    /// The names of running threads, and of exited ones that live
+    /// instances still name.
+    pub(super) threads: ThreadNames,
     pub(super) next_id: AtomicU64,
     /// Serializes registrations made while a thread's locals are gone.
     pub(super) exiting: Mutex<()>,
@@ -68,7 +71,7 @@ pub(super) fn registry() -> &'static Registry {
         caller_sites: DashMap::new(),
         chunks: Mutex::new(Vec::new()),
         pool: Mutex::new(Vec::new()),
-        threads: Mutex::new(vec![Arc::from("(exiting thread)")]),
+        threads: ThreadNames::new(),
         next_id: AtomicU64::new(1),
         exiting: Mutex::new(()),
         epoch: Epoch::now(),
@@ -108,6 +111,37 @@ impl Registry {
     /// Every registered type's entry.
     pub(super) fn entries(&self) -> Vec<&'static TypeEntry> {
         self.types.iter().map(|e| *e.value()).collect()
+    }
+
+    /// Lists an exited thread, after its last stamp, and sweeps the names of
+    /// exited threads when due (see `thread_names.rs`).
+    pub(super) fn thread_exited(&self, thread: u32) {
+        self.threads.exited(thread, |visit| self.visit_stamps(visit));
+    }
+
+    /// Calls `visit` with the thread index of every stamp a query on another
+    /// thread can read: filled slots, and the live entries of every `Arc`
+    /// list (under its lock). Returns how many slots and entries it read.
+    fn visit_stamps(&self, visit: &mut dyn FnMut(u32)) -> usize {
+        // A copy, so that threads needing a new chunk do not wait for the
+        // visit. A chunk added after the copy holds no stamp of a thread
+        // listed as exited before it.
+        let chunks: Vec<&'static [Slot]> = lock(&self.chunks).clone();
+        let mut read = 0;
+        for slot in chunks.iter().flat_map(|c| c.iter()) {
+            read += 1;
+            if let Some(record) = slot.read() {
+                visit(record.thread);
+            }
+        }
+        for entry in self.entries() {
+            for cell in entry.cells() {
+                let list = cell.arcs.lock();
+                read += list.len();
+                list.live_threads().for_each(&mut *visit);
+            }
+        }
+        read
     }
 }
 

@@ -29,6 +29,7 @@ use super::entry::TypeEntry;
 use super::registry::registry;
 use super::slot::{Slot, CHUNK};
 use super::sync::Relaxed;
+use super::thread_names::EXITING_THREAD;
 use crate::lock::lock;
 use crate::site::Site;
 use std::cell::Cell;
@@ -36,8 +37,6 @@ use std::sync::Arc;
 
 /// Ids are handed to threads in blocks, so that making an id is a local add.
 const ID_BLOCK: u64 = 1024;
-/// Thread index used for registrations made while a thread's locals are gone.
-pub(crate) const EXITING_THREAD: u32 = 0;
 
 /// What one thread owns in the registry.
 pub(super) struct ThreadState {
@@ -87,10 +86,8 @@ impl ThreadState {
             Some(name) => Arc::from(name),
             None => Arc::from(unnamed(current.id())),
         };
-        let mut threads = lock(&registry().threads);
-        threads.push(name);
         ThreadState {
-            thread: (threads.len() - 1) as u32,
+            thread: registry().threads.add(name),
             cells: Vec::new(),
             entries: Vec::new(),
             free: Vec::new(),
@@ -216,7 +213,10 @@ impl Drop for ThreadState {
                 lock(&entry.spare_cells).push(cell);
             }
         }
-        registry().give_slots(std::mem::take(&mut self.free));
+        let r = registry();
+        r.give_slots(std::mem::take(&mut self.free));
+        // Its last stamp is made: its name stays only while instances need it.
+        r.thread_exited(self.thread);
     }
 }
 

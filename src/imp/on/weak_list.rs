@@ -147,6 +147,11 @@ impl<W: WeakRef> WeakList<W> {
         self.entries.iter().any(|h| h.weak.alive() && std::ptr::eq(h.weak.addr(), addr))
     }
 
+    /// The thread index in each live entry's stamp.
+    pub(super) fn live_threads(&self) -> impl Iterator<Item = u32> + '_ {
+        self.entries.iter().filter(|h| h.weak.alive()).map(|h| h.stamp.thread)
+    }
+
     pub(super) fn live(&self) -> usize {
         self.entries.iter().filter(|h| h.weak.alive()).count()
     }
