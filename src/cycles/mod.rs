@@ -103,8 +103,11 @@ pub fn find_cycles() -> Cycles {
             Cycle {
                 edges,
                 paths,
-                members: members.iter().map(|&i| graph.node(i, true)).collect(),
-                kept_alive: kept.iter().map(|&i| graph.node(i, true)).collect(),
+                // `Debug` text formatted when printed: `Display` shows one
+                // cycle of each shape, and formatting 100k members up front
+                // cost seconds (a cyclic `Debug` is read to 16K characters).
+                members: members.iter().map(|&i| graph.node(i, false)).collect(),
+                kept_alive: kept.iter().map(|&i| graph.node(i, false)).collect(),
             }
         })
         .collect();
