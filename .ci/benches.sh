@@ -17,3 +17,12 @@ cargo bench -q --bench report_cost --features html,tracking
 
 step "the watch bench runs: cost of a sample, memory of a day-long timeline"
 cargo bench -q --bench watch --features tracking
+
+# Instruction counts (callgrind) are deterministic where times are not. The
+# hot paths must stay within the budgets of `BUDGETS` in
+# benches/instructions.rs: Tracked construct+drop and clone, track!(&arc),
+# track!(&rc), and a debug build with and without
+# `[profile.dev.package.instrack] opt-level = 3` (benches/debug-build).
+step "the hot paths within their instruction budgets (callgrind)"
+need valgrind
+cargo bench -q --bench instructions --features tracking

@@ -12,6 +12,8 @@ source "$(dirname "$0")/lib.sh"
 # seqlock, the spinlock, counter cells (an instance dropped on another
 # thread), the push-only list of cells, the weak list (count, push, prune
 # against a query under the lock), the ledger of temporaries (a leak check
-# against a query's temporary, and against a release whose drop unwinds).
-step "loom: model-check the registry's protocols (slot, spinlock, counters, cells, weak list, ledger)"
+# against a query's temporary, and against a release whose drop unwinds), the
+# names of exited threads (a sweep against a query reading a dead thread's
+# stamp).
+step "loom: model-check the registry's protocols (slot, spinlock, counters, cells, weak list, ledger, thread names)"
 RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release --lib --target-dir target/loom

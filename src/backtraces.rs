@@ -12,6 +12,12 @@
 //! first token backtrace (until then a drop pays one load); entries
 //! of shared values hold a weak reference and are pruned when the table has
 //! doubled.
+//!
+//! Asking costs the hot path nothing: the registry's fast path (one word
+//! per call site) is open only while no thread captures. The first
+//! registration at a site, and every one once a thread has turned capture
+//! on, calls this table's hook ([`for_token`], [`for_arc`], [`for_rc`]),
+//! which asks this thread's switch.
 
 use crate::lock::lock;
 use std::any::Any;
@@ -47,7 +53,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// ```
 pub fn capture_backtraces(on: bool) {
     if on {
-        GLOBAL.store(MAYBE, Relaxed);
+        // Registrations stop taking the fast path, which does not ask.
+        crate::imp::close_fast_path();
     }
     let _ = THREAD.try_with(|t| t.set(if on { ON } else { OFF }));
 }
@@ -63,20 +70,8 @@ thread_local! {
 /// What `INSTRACK_BACKTRACE` says, read once.
 static FROM_ENV: AtomicU8 = AtomicU8::new(UNSET);
 
-/// `OFF` once the environment said off and no thread ever turned capture
-/// on: the one load a registration pays while backtraces are off.
-static GLOBAL: AtomicU8 = AtomicU8::new(UNSET);
-const MAYBE: u8 = 3;
-
 /// Set once any backtrace was captured: until then a lookup skips the table.
 static ANY: AtomicBool = AtomicBool::new(false);
-
-/// Whether an instance made now on this thread gets a backtrace: the exact
-/// answer, after [`may_capture`]'s one load.
-#[inline(always)]
-pub(crate) fn captures_here() -> bool {
-    GLOBAL.load(Relaxed) != OFF && thread_or_env_captures()
-}
 
 /// What this thread's switch says, else what `INSTRACK_BACKTRACE` says.
 #[cold]
@@ -98,8 +93,11 @@ fn thread_or_env_captures() -> bool {
 fn read_env() -> bool {
     let on = std::env::var_os("INSTRACK_BACKTRACE").is_some_and(|v| v != "0" && !v.is_empty());
     FROM_ENV.store(if on { ON } else { OFF }, Relaxed);
-    // Off everywhere unless a thread turned capture on meanwhile.
-    let _ = GLOBAL.compare_exchange(UNSET, if on { MAYBE } else { OFF }, Relaxed, Relaxed);
+    if !on {
+        // Registrations may skip asking, until a thread turns capture on
+        // (if one did already, the fast path stays closed).
+        crate::imp::open_fast_path();
+    }
     on
 }
 
@@ -144,52 +142,58 @@ fn insert(id: u64, alive: Alive) {
     t.traces.insert(id, (trace, alive));
 }
 
-/// Whether any thread may be capturing, so that a new instance may need a
-/// backtrace ([`captures_here`] says whether it does): compiled out, a
-/// constant `false`; while capture is off everywhere, one load.
-#[inline(always)]
-pub(crate) fn may_capture() -> bool {
-    crate::ENABLED && GLOBAL.load(Relaxed) != OFF
-}
-
-/// Records a backtrace for a new token instance, if this thread captures.
+/// Records a backtrace for a new token instance, if this thread captures:
+/// the hook a registration calls unless the fast path is open (no thread
+/// captures). The first call reads `INSTRACK_BACKTRACE`, which opens the
+/// fast path when it says off and no thread turned capture on.
 #[cold]
 #[inline(never)]
-pub(crate) fn for_token(id: Option<u64>) {
-    if let (true, Some(id)) = (thread_or_env_captures(), id) {
+pub(crate) fn for_token(id: u64) {
+    if FROM_ENV.load(Relaxed) == UNSET {
+        read_env();
+    }
+    if thread_or_env_captures() {
         // From now on the registry tells the table of each token's drop.
         crate::imp::on_token_drop(forget);
         insert(id, Alive::Token);
     }
 }
 
-/// Records a backtrace for the shared instance `id`, if this thread captures.
-pub(crate) fn for_arc<T: Send + Sync + 'static>(id: Option<u64>, value: &Arc<T>) {
-    if let Some(id) = id {
-        if crate::ENABLED && captures_here() {
-            let weak = Arc::downgrade(value) as std::sync::Weak<dyn Any + Send + Sync>;
-            insert(id, Alive::Shared(weak));
-        }
+/// Records a backtrace for the shared instance `id`, if this thread
+/// captures: the hook an `Arc` registration calls unless its site is fast
+/// (no thread captures). Reads `INSTRACK_BACKTRACE` first, as [`for_token`].
+#[cold]
+#[inline(never)]
+pub(crate) fn for_arc(id: u64, weak: &std::sync::Weak<dyn Any + Send + Sync>) {
+    if FROM_ENV.load(Relaxed) == UNSET {
+        read_env();
+    }
+    if thread_or_env_captures() {
+        insert(id, Alive::Shared(weak.clone()));
     }
 }
 
-/// Records a backtrace for the `Rc` instance `id`, if this thread captures.
-pub(crate) fn for_rc<T: 'static>(id: Option<u64>, value: &std::rc::Rc<T>) {
-    if let Some(id) = id {
-        if crate::ENABLED && captures_here() {
-            let trace = Arc::new(Backtrace::force_capture());
-            let weak = std::rc::Rc::downgrade(value) as std::rc::Weak<dyn Any>;
-            ANY.store(true, Relaxed);
-            let _ = LOCAL.try_with(|local| {
-                let Ok(mut local) = local.try_borrow_mut() else { return };
-                let (traces, prune_at) = &mut *local;
-                if traces.len() >= *prune_at {
-                    traces.retain(|_, (_, w)| w.strong_count() > 0);
-                    *prune_at = (2 * traces.len()).max(1024);
-                }
-                traces.insert(id, (trace, weak));
-            });
-        }
+/// Records a backtrace for the `Rc` instance `id`, if this thread captures;
+/// as [`for_arc`].
+#[cold]
+#[inline(never)]
+pub(crate) fn for_rc(id: u64, weak: &std::rc::Weak<dyn Any>) {
+    if FROM_ENV.load(Relaxed) == UNSET {
+        read_env();
+    }
+    if thread_or_env_captures() {
+        let trace = Arc::new(Backtrace::force_capture());
+        let weak = weak.clone();
+        ANY.store(true, Relaxed);
+        let _ = LOCAL.try_with(|local| {
+            let Ok(mut local) = local.try_borrow_mut() else { return };
+            let (traces, prune_at) = &mut *local;
+            if traces.len() >= *prune_at {
+                traces.retain(|_, (_, w)| w.strong_count() > 0);
+                *prune_at = (2 * traces.len()).max(1024);
+            }
+            traces.insert(id, (trace, weak));
+        });
     }
 }
 

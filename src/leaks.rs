@@ -9,13 +9,26 @@ use std::panic::Location;
 use std::rc;
 use std::sync;
 
-/// A point in the current thread's history: the tracked instances this thread
-/// makes afterwards can be listed with [`Checkpoint::survivors`].
+/// A point in the history of the current thread ([`checkpoint`]) or of the
+/// whole process ([`checkpoint_all_threads`]): the tracked instances made
+/// afterwards can be listed with [`Checkpoint::survivors`].
 ///
-/// Only instances made *on the thread that took the checkpoint* count, so
-/// tests running in parallel (`cargo test`) or in separate processes
-/// (`cargo nextest`) never see each other's instances. Instances made on
-/// threads the block spawns are not checked.
+/// **Which to use.**
+///
+/// | checkpoint | counts instances made | exact when |
+/// |---|---|---|
+/// | [`checkpoint`], `assert_no_leaks!({ … })` | on the checkpoint's thread | always, also under `cargo test`, whose tests run in parallel threads of one process |
+/// | [`checkpoint_all_threads`], `assert_no_leaks!(all_threads, { … })` | on any thread, including threads the block spawns (servers, pools, runtimes) | the test has its process to itself: `cargo nextest` (one process per test), a test binary with one test, or `--test-threads=1` |
+///
+/// Under plain `cargo test`, a checkpoint of all threads also sees the
+/// instances that other tests, running at the same time in other threads,
+/// make and still hold: it may report their values as survivors. The other
+/// threads' instances are ordered by their creation stamps (the CPU's
+/// time-stamp counter on x86_64, a monotonic clock elsewhere), so an
+/// instance made on another thread at the very moment of the checkpoint may
+/// fall on either side; anything made after the block started its threads,
+/// or before the checkpoint and still alive, falls on the right one.
+/// Instances of an `Rc` made on another thread cannot be seen from this one.
 ///
 /// # Examples
 /// ```
@@ -33,10 +46,12 @@ use std::sync;
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Checkpoint {
-    since: Option<(u32, u64)>,
+    since: Option<imp::Since>,
+    all_threads: bool,
 }
 
-/// Takes a [`Checkpoint`] on the current thread.
+/// Takes a [`Checkpoint`] on the current thread: its survivors are the
+/// instances this thread makes afterwards.
 ///
 /// # Examples
 /// ```
@@ -49,12 +64,32 @@ pub struct Checkpoint {
 /// cp.assert_no_survivors();
 /// ```
 pub fn checkpoint() -> Checkpoint {
-    Checkpoint { since: imp::checkpoint() }
+    Checkpoint { since: imp::checkpoint(false), all_threads: false }
+}
+
+/// Takes a [`Checkpoint`] of the whole process: its survivors are the
+/// instances made afterwards on any thread. Exact when the test has its
+/// process to itself (`cargo nextest`); see [`Checkpoint`] for when to use
+/// which.
+///
+/// # Examples
+/// ```
+/// struct Job { _t: instrack::Tracked<Self> }
+///
+/// let cp = instrack::checkpoint_all_threads();
+/// let done = std::thread::spawn(|| Job { _t: instrack::track!() }).join().unwrap();
+/// assert_eq!(cp.survivors().len(), if instrack::ENABLED { 1 } else { 0 });
+/// drop(done);
+/// cp.assert_no_survivors();
+/// ```
+pub fn checkpoint_all_threads() -> Checkpoint {
+    Checkpoint { since: imp::checkpoint(true), all_threads: true }
 }
 
 impl Checkpoint {
-    /// The instances made on the checkpoint's thread since it was taken that
-    /// are still alive, oldest first. Empty when tracking is compiled out.
+    /// The instances made since the checkpoint was taken (on its thread, or
+    /// on any thread for [`checkpoint_all_threads`]) that are still alive,
+    /// oldest first. Empty when tracking is compiled out.
     pub fn survivors(&self) -> Vec<Instance> {
         if !crate::ENABLED {
             return Vec::new(); // and the registry's query is not linked
@@ -65,9 +100,9 @@ impl Checkpoint {
         }
     }
 
-    /// Panics, naming each survivor's type, site and id, if any instance made
-    /// on this thread since the checkpoint is still alive. Does nothing when
-    /// tracking is compiled out.
+    /// Panics, naming each survivor's type, site, thread and id, if any
+    /// instance made since the checkpoint (see [`survivors`](Self::survivors))
+    /// is still alive. Does nothing when tracking is compiled out.
     #[track_caller]
     pub fn assert_no_survivors(&self) {
         let survivors = self.survivors();
@@ -75,9 +110,15 @@ impl Checkpoint {
             // Formatted before `panic!`, not by it: the text runs survivors'
             // `Debug`, and a panic inside one while the panic machinery formats
             // its message would abort the process (the `Debug` text catches it).
-            let text = Survivors(&survivors).to_string();
+            let text = Survivors { instances: &survivors, all_threads: self.all_threads }.to_string();
             panic!("{text}");
         }
+    }
+
+    /// Whether the checkpoint counts instances made on every thread
+    /// ([`checkpoint_all_threads`]) rather than on its own.
+    pub fn is_all_threads(&self) -> bool {
+        self.all_threads
     }
 }
 
@@ -102,9 +143,13 @@ pub fn survivors<R>(f: impl FnOnce() -> R) -> (R, Vec<Instance>) {
 /// Runs a block and panics if any tracked instance it made on the current
 /// thread is still alive afterwards; evaluates to the block's value.
 ///
-/// The panic message names each survivor's type, creation site and id. When
-/// tracking is compiled out the block runs and nothing is checked. See
-/// [`Checkpoint`] for which instances count.
+/// `assert_no_leaks!(all_threads, { … })` checks the instances made on any
+/// thread, also those the block spawns: use it where the test has its
+/// process to itself (`cargo nextest`). See [`Checkpoint`] for when to use
+/// which.
+///
+/// The panic message names each survivor's type, creation site, thread and
+/// id. When tracking is compiled out the block runs and nothing is checked.
 ///
 /// # Examples
 /// ```
@@ -129,8 +174,29 @@ pub fn survivors<R>(f: impl FnOnce() -> R) -> (R, Vec<Instance>) {
 /// let mut cache = Vec::new();
 /// assert_no_leaks!({ cache.push(Request { _t: track!() }) }); // panics: 1 survivor
 /// ```
+///
+/// A server leaks on its own threads:
+/// ```should_panic
+/// # if !instrack::ENABLED { panic!("compiled out: nothing to check"); }
+/// use instrack::{assert_no_leaks, track, Tracked};
+///
+/// struct Session { _t: Tracked<Self> }
+///
+/// let sessions = std::sync::Mutex::new(Vec::new());
+/// assert_no_leaks!(all_threads, {
+///     std::thread::scope(|s| {
+///         s.spawn(|| sessions.lock().unwrap().push(Session { _t: track!() }));
+///     });
+/// }); // panics: 1 survivor, made on another thread
+/// ```
 #[macro_export]
 macro_rules! assert_no_leaks {
+    (all_threads, $body:expr $(,)?) => {{
+        let __instrack_checkpoint = $crate::checkpoint_all_threads();
+        let __instrack_result = $body;
+        __instrack_checkpoint.assert_no_survivors();
+        __instrack_result
+    }};
     ($body:expr $(,)?) => {{
         let __instrack_checkpoint = $crate::checkpoint();
         let __instrack_result = $body;
@@ -140,25 +206,29 @@ macro_rules! assert_no_leaks {
 }
 
 /// The panic text for survivors.
-struct Survivors<'a>(&'a [Instance]);
+struct Survivors<'a> {
+    instances: &'a [Instance],
+    all_threads: bool,
+}
 
 impl fmt::Display for Survivors<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.len();
+        let n = self.instances.len();
         writeln!(
             f,
-            "instrack: {n} tracked instance{} made here {} still alive:",
+            "instrack: {n} tracked instance{} made {} {} still alive:",
             plural(n),
+            if self.all_threads { "on any thread since the checkpoint" } else { "here" },
             if n == 1 { "is" } else { "are" }
         )?;
-        for i in self.0 {
+        for i in self.instances {
             write!(f, "    {} {i}", crate::text::Escaped(&crate::pattern::short_generics(i.type_name())))?;
             if let Some(debug) = i.debug() {
                 write!(f, "  {debug}")?;
             }
             writeln!(f)?;
         }
-        if self.0.iter().any(|i| i.debug().is_some()) {
+        if self.instances.iter().any(|i| i.debug().is_some()) {
             // instrack's own queries never count; a reference user code holds does.
             writeln!(f, "(a shared value counts as alive while any strong reference to it exists, also one held by another thread, e.g. from `instrack::live()`)")?;
         }

@@ -59,7 +59,9 @@
 //!   closure captured.
 //! - **Leak assertions.** [`assert_no_leaks!`] fails a test that leaves
 //!   tracked instances alive; [`survivors`] and [`checkpoint`] return them;
-//!   [`expect_dropped`] checks that an `Arc` or `Rc` is gone.
+//!   `assert_no_leaks!(all_threads, { … })` and [`checkpoint_all_threads`]
+//!   count the instances made on every thread (see [`Checkpoint`] for when
+//!   to use which); [`expect_dropped`] checks that an `Arc` or `Rc` is gone.
 //! - **Watching a running program.** A [`Sampler`] records the counts of
 //!   every type into a bounded [`Timeline`] whose [`suspects`](Timeline::suspects)
 //!   are the types that keep growing; [`growth`] shows what grew since the
@@ -178,8 +180,11 @@
 //! reading `rdtsc`; turning the pointers kept in atomics (a slot's type entry
 //! and site, a call site's cached entry, the list of counter cells) back
 //! into the `&'static` references they were made from, since those are
-//! leaked and never freed; the value behind each `Arc` list's spinlock; and
-//! `Send`/`Sync` for the token, a pointer to a slot made only of atomics.
+//! leaked and never freed; the value behind each `Arc` list's spinlock;
+//! `Send`/`Sync` for the token, a pointer to a slot made only of atomics;
+//! and each thread's registry state, reached through a thread-local pointer
+//! instead of a `RefCell` (its uses never nest: none runs user code or
+//! registers a value).
 //!
 //! How it is checked: each protocol (the slot's seqlock, the spinlock, the
 //! counter cells summed in passes, an instance dropped on another thread
@@ -227,6 +232,7 @@ mod payload;
 mod shared;
 mod site;
 mod snapshot;
+mod static_size;
 mod text;
 mod trace;
 mod tracked;
@@ -256,7 +262,9 @@ pub use instrack_derive::Trace;
 pub use json::{to_json, SCHEMA_VERSION};
 #[cfg(feature = "serde")]
 pub use json_read::JsonError;
-pub use leaks::{checkpoint, expect_dropped, survivors, Checkpoint, Downgrade, DropExpectation, WeakCount};
+pub use leaks::{
+    checkpoint, checkpoint_all_threads, expect_dropped, survivors, Checkpoint, Downgrade, DropExpectation, WeakCount,
+};
 #[cfg(feature = "metrics")]
 pub use metrics_out::{metrics_top_types, set_metrics_top_types, DEFAULT_METRICS_TOP_TYPES};
 pub use shared::{live, live_rc};
@@ -381,6 +389,7 @@ macro_rules! track {
 pub mod __private {
     pub use crate::shared::{DebugFn, Probe, Shared, TraceFn, ViaDebug, ViaNoDebug, ViaNoTrace, ViaTrace};
     pub use crate::site::Site;
+    pub use crate::static_size::StaticSize;
     pub use core::{column, file, line, module_path};
 }
 

@@ -33,8 +33,7 @@ impl<T: Send + Sync + 'static> Shared for Arc<T> {
     #[inline]
     #[track_caller]
     fn __register(&self, site: &'static Site, trace: Option<TraceFn>, debug: Option<DebugFn>) {
-        let id = imp::share_arc(site, Location::caller(), self, trace, debug);
-        crate::backtraces::for_arc(id, self);
+        imp::share_arc(site, Location::caller(), self, trace, debug, crate::backtraces::for_arc);
     }
 }
 
@@ -42,8 +41,7 @@ impl<T: 'static> Shared for Rc<T> {
     #[inline]
     #[track_caller]
     fn __register(&self, site: &'static Site, trace: Option<TraceFn>, debug: Option<DebugFn>) {
-        let id = imp::share_rc(site, Location::caller(), self, trace, debug);
-        crate::backtraces::for_rc(id, self);
+        imp::share_rc(site, Location::caller(), self, trace, debug, crate::backtraces::for_rc);
     }
 }
 

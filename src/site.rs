@@ -15,6 +15,12 @@ use std::sync::atomic::AtomicPtr;
 /// caller's location (see `Tracked::__at`), and the next instance made from
 /// the same caller finds its site without the registry's map.
 ///
+/// `fast` is the one word the hot path reads: the registry entry of the
+/// type last registered here, set only once this `track!` was seen to
+/// record its own line and while no thread captures backtraces (the rule is
+/// in `imp/on/registry.rs`); null otherwise, which sends a registration
+/// down the cold path that resolves all of the above.
+///
 /// When tracking is compiled out nothing reads it, and the linker drops it.
 #[derive(Debug)]
 #[allow(dead_code)] // read only by the registry, which may be compiled out
@@ -24,6 +30,7 @@ pub struct Site {
     pub(crate) line: u32,
     pub(crate) column: u32,
     pub(crate) cache: AtomicPtr<()>,
+    pub(crate) fast: AtomicPtr<()>,
     pub(crate) caller: AtomicPtr<Site>,
     /// The `Location` of this very `track!` call, once seen: recognised by
     /// one pointer comparison (a `Location`'s file is not the `file!()` string).
@@ -39,6 +46,7 @@ impl Site {
             line,
             column,
             cache: AtomicPtr::new(std::ptr::null_mut()),
+            fast: AtomicPtr::new(std::ptr::null_mut()),
             caller: AtomicPtr::new(std::ptr::null_mut()),
             own: AtomicPtr::new(std::ptr::null_mut()),
         }

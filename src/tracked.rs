@@ -1,10 +1,14 @@
 //! [`Tracked<T>`], the field that makes a type tracked.
 
+use crate::backtraces;
 use crate::imp::Token;
+use crate::static_size::{sized, unsized_name, StaticSize};
+use std::any::TypeId;
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
+use std::panic::Location;
 
 /// A field that registers its owner as a live instance of `T`.
 ///
@@ -44,35 +48,50 @@ impl<T: ?Sized + 'static> Tracked<T> {
     /// Registers a new instance of `T`, recording the caller's file and line.
     ///
     /// Prefer [`track!()`](crate::track), which also records the module and
-    /// finds its type without a map lookup.
+    /// the size of `T` (for [`TypeCounts::estimated_bytes`](crate::TypeCounts::estimated_bytes)),
+    /// and finds its type without a map lookup. `new` accepts any `T`, also
+    /// an unsized one (`Tracked<dyn MyTrait>`), and records no size.
+    ///
+    /// # Examples
+    /// ```
+    /// trait Plugin {}
+    /// struct Loaded { _t: instrack::Tracked<dyn Plugin> }
+    ///
+    /// let _p = Loaded { _t: instrack::Tracked::new() };
+    /// ```
+    /// `track!()` there would not compile: it records `size_of::<T>()`.
+    /// ```compile_fail
+    /// trait Plugin {}
+    /// struct Loaded { _t: instrack::Tracked<dyn Plugin> }
+    ///
+    /// let _p = Loaded { _t: instrack::track!() };
+    /// ```
     #[track_caller]
     pub fn new() -> Tracked<T> {
-        Tracked::made(Token::new::<T>(std::panic::Location::caller()))
+        let token = Token::new(TypeId::of::<T>(), unsized_name::<T>, Location::caller(), backtraces::for_token);
+        Tracked { token, _type: PhantomData }
     }
+}
 
+impl<T: ?Sized + StaticSize + 'static> Tracked<T> {
     /// `track!()`. `#[track_caller]`, so that `Location::caller()` is the
     /// caller of a `#[track_caller]` constructor (else the `track!()` line).
+    ///
+    /// The only generic code of a registration, compiled in the caller's
+    /// crate (unoptimized in its debug builds): it passes the site, the
+    /// type's id, how to describe it (name and size, read on a cache miss
+    /// only), the caller and the backtrace hook to the registry's one
+    /// non-generic `Token::at`.
     #[doc(hidden)]
     #[inline]
     #[track_caller]
     pub fn __at(site: &'static crate::__private::Site) -> Tracked<T> {
-        Tracked::made(Token::at::<T>(site, std::panic::Location::caller()))
+        let token = Token::at(site, TypeId::of::<T>(), sized::<T>, Location::caller(), backtraces::for_token);
+        Tracked { token, _type: PhantomData }
     }
 }
 
 impl<T: ?Sized> Tracked<T> {
-    /// Wraps the token of an instance just registered, and records its
-    /// creation backtrace if this thread captures them. (Its drop forgets
-    /// the backtrace through a hook the backtrace table installs in the
-    /// registry: see `backtraces.rs`.)
-    #[inline]
-    fn made(token: Token) -> Tracked<T> {
-        if crate::backtraces::may_capture() {
-            crate::backtraces::for_token(token.id());
-        }
-        Tracked { token, _type: PhantomData }
-    }
-
     /// The instance's id, as reports and snapshots show it; `None` when
     /// tracking is compiled out.
     pub fn id(&self) -> Option<u64> {
@@ -80,19 +99,23 @@ impl<T: ?Sized> Tracked<T> {
     }
 }
 
-impl<T: ?Sized + 'static> Default for Tracked<T> {
-    /// Same as [`Tracked::new`]: registers an instance made at the caller.
+impl<T: ?Sized + StaticSize + 'static> Default for Tracked<T> {
+    /// Same as [`Tracked::new`]: registers an instance made at the caller,
+    /// and records `size_of::<T>()` for the bytes-held estimate as `track!()`
+    /// does.
     #[track_caller]
     fn default() -> Self {
-        Tracked::new()
+        let token = Token::new(TypeId::of::<T>(), sized::<T>, Location::caller(), backtraces::for_token);
+        Tracked { token, _type: PhantomData }
     }
 }
 
 impl<T: ?Sized> Clone for Tracked<T> {
     /// Registers a new instance of `T`, with the original's creation site,
     /// marked as a clone of the original.
+    #[inline]
     fn clone(&self) -> Self {
-        Tracked::made(self.token.duplicate())
+        Tracked { token: self.token.duplicate(backtraces::for_token), _type: PhantomData }
     }
 }
 

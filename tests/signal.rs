@@ -23,6 +23,8 @@ fn child() {
         return;
     }
     let _kept: Vec<SigLeak> = (0..3).map(|_| SigLeak { _t: track!() }).collect();
+    // A sampler ran: the reports say which types were leak suspects (none).
+    let _sampler = instrack::Sampler::start(Duration::from_millis(5));
     let registration = instrack::report_on_signal("SigLeak").expect("the handler registers");
     println!("ready {:?}", registration.pattern());
     let _ = std::io::stdin().read_to_end(&mut Vec::new());
@@ -92,6 +94,11 @@ fn sigusr1_writes_a_report_each_time_and_the_process_lives_on() {
     if instrack::ENABLED {
         for report in &reports {
             assert!(report.contains("signal::SigLeak: 3 live, 3 total"), "{report}");
+            // What the run's samplers saw (issue 18): SigLeak is flat.
+            assert!(
+                report.contains("instrack: no tracked type was a leak suspect while the sampler ran\n"),
+                "{report}"
+            );
         }
         // The first compares with nothing, the second with the first.
         let grew =

@@ -57,7 +57,7 @@ details.site { margin: .2em 0; } details.site summary { cursor: pointer; }
 table.instances { margin: .2em 0 .4em 1.5em; color: #333; } table.instances td { white-space: nowrap; vertical-align: top; } table.instances td.debug { white-space: pre-wrap; word-break: break-all; min-width: 30em; }
 .cycle-body { display: flex; gap: 1.5em; align-items: flex-start; flex-wrap: wrap; }
 pre.dot { background: #f6f8fa; padding: .6em; max-width: 40em; max-height: 24em; overflow: auto; }
-svg text { font: 11px system-ui, sans-serif; fill: #333; }
+svg text { font: 11px system-ui, sans-serif; } svg text:not([fill]) { fill: #333; } .cycle-graph text { font-size: 13px; }
 svg .axis line, svg .axis path { stroke: #999; } svg .grid line { stroke: #eee; }
 </style>
 "#;

@@ -52,8 +52,9 @@ impl Page<'_> {
             esc(out, suspect.type_name());
             write!(
                 out,
-                "</span> <span class=\"rate\">{:+.1} per minute</span> <span class=\"since\">since {}</span>\
-                 <div class=\"reason\">",
+                "</span> <span class=\"rate\">{:+.1} per minute</span> <span class=\"since\" title=\"the last \
+                 moment its live count was as low as at the start of the sampled window\">growing since {} after \
+                 sampling started</span><div class=\"reason\">",
                 suspect.per_minute(),
                 Age(suspect.since())
             )?;
@@ -123,8 +124,8 @@ impl Page<'_> {
              by it.</p>\n<table class=\"sortable\" id=\"types-table\"><thead><tr>\
              <th data-key=\"type\">type</th><th data-key=\"live\" class=\"num\" aria-sort=\"descending\">live</th>\
              <th data-key=\"total\" class=\"num\">total</th><th data-key=\"peak\" class=\"num\">peak</th>\
-             <th data-key=\"bytes\" class=\"num\" title=\"size of the value at registration × live; \
-             shared values only\">est. bytes</th><th data-key=\"growth\" class=\"num\">growth</th></tr></thead>\n<tbody>\n",
+             <th data-key=\"bytes\" class=\"num\" title=\"size of one value × live: the value itself, \
+             not what it points to\">est. bytes</th><th data-key=\"growth\" class=\"num\">growth</th></tr></thead>\n<tbody>\n",
         );
         for t in self.snapshot.types() {
             let c = t.counts();
@@ -138,8 +139,7 @@ impl Page<'_> {
                  <td class=\"num\" data-v=\"{2}\">{2}</td>",
                 c.live, c.total, c.peak
             )?;
-            // Known for values tracked with `track!(&value)`, whose size was
-            // seen at registration; a `Tracked` field's owner was not built yet.
+            // Known for every type a `track!` registered (see `estimated_bytes`).
             match t.estimated_bytes() {
                 Some(b) => write!(out, "<td class=\"num\" data-v=\"{b}\">{}</td>", Bytes(b))?,
                 None => out.push_str("<td class=\"num\" data-v=\"-1\">—</td>"),

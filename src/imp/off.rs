@@ -20,20 +20,28 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub(crate) struct Token;
 
-// `T: 'static` is unused here on purpose: the bound is the same as when
-// tracking is on, so code that compiles in one mode compiles in the other.
-#[allow(clippy::extra_unused_type_parameters)]
 impl Token {
     #[inline(always)]
-    pub(crate) fn new<T: ?Sized + 'static>(_caller: &'static Location<'static>) -> Token {
+    pub(crate) fn new(
+        _type: TypeId,
+        _describe: crate::static_size::Describe,
+        _caller: &'static Location<'static>,
+        _new_token: fn(u64),
+    ) -> Token {
         Token
     }
     #[inline(always)]
-    pub(crate) fn at<T: ?Sized + 'static>(_site: &'static Site, _caller: &'static Location<'static>) -> Token {
+    pub(crate) fn at(
+        _site: &'static Site,
+        _type: TypeId,
+        _describe: crate::static_size::Describe,
+        _caller: &'static Location<'static>,
+        _new_token: fn(u64),
+    ) -> Token {
         Token
     }
     #[inline(always)]
-    pub(crate) fn duplicate(&self) -> Token {
+    pub(crate) fn duplicate(&self, _new_token: fn(u64)) -> Token {
         Token
     }
     #[inline(always)]
@@ -45,6 +53,12 @@ impl Token {
 /// No token registers, so none drops: the hook is never called.
 pub(crate) fn on_token_drop(_hook: fn(u64)) {}
 
+/// No registration to hasten.
+pub(crate) fn open_fast_path() {}
+
+/// No registration to slow down.
+pub(crate) fn close_fast_path() {}
+
 #[inline(always)]
 pub(crate) fn counts(_type: TypeId) -> Counts {
     Counts::default()
@@ -54,7 +68,7 @@ pub(crate) fn all_counts() -> Vec<crate::snapshot::TypeCounts> {
     Vec::new()
 }
 
-pub(crate) fn snapshot(_since: Option<(u32, u64)>, _select: Option<&Pattern>) -> Snapshot {
+pub(crate) fn snapshot(_since: Option<Since>, _select: Option<&Pattern>) -> Snapshot {
     Snapshot::new(false, Vec::new(), Vec::new())
 }
 
@@ -65,6 +79,7 @@ pub(crate) fn share_arc<T: Send + Sync + 'static>(
     _value: &Arc<T>,
     _trace: Option<TraceFn>,
     _debug: Option<DebugFn>,
+    _new_arc: fn(u64, &std::sync::Weak<dyn std::any::Any + Send + Sync>),
 ) -> Option<u64> {
     None
 }
@@ -76,6 +91,7 @@ pub(crate) fn share_rc<T: 'static>(
     _value: &Rc<T>,
     _trace: Option<TraceFn>,
     _debug: Option<DebugFn>,
+    _new_rc: fn(u64, &std::rc::Weak<dyn std::any::Any>),
 ) -> Option<u64> {
     None
 }
@@ -96,8 +112,12 @@ pub(crate) fn debug_text_of(value: &ValueRef) -> Option<String> {
     match *value {}
 }
 
+/// What a checkpoint counts from: none exist when compiled out.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Since {}
+
 #[inline(always)]
-pub(crate) fn checkpoint() -> Option<(u32, u64)> {
+pub(crate) fn checkpoint(_all_threads: bool) -> Option<Since> {
     None
 }
 

@@ -50,8 +50,8 @@ pub struct TypeCounts {
     pub(crate) index: u32,
     pub(crate) name: &'static str,
     pub(crate) counts: Counts,
-    /// The size of one value, seen when a shared value of the type was
-    /// registered (a `Tracked` field's owner is not built yet when it is).
+    /// The size of one value: `size_of::<T>()` recorded by `track!()` for a
+    /// `Tracked<T>` field, `size_of_val` for a shared value.
     pub(crate) value_size: Option<usize>,
 }
 
@@ -66,9 +66,14 @@ impl TypeCounts {
     }
 
     /// An estimate of the bytes the type's live values hold: the size of
-    /// one value (`size_of_val` when one was registered) × `live`. Only the
-    /// value itself, not what it points to; `None` for a type tracked only
-    /// through `Tracked` fields, whose token cannot measure its owner.
+    /// one value × `live`. Only the value itself, not what it points to.
+    ///
+    /// The size is `size_of::<T>()` for a type with a `Tracked<T>` field
+    /// (recorded once per call site by [`track!()`](crate::track) or
+    /// `Tracked::default()`), and `size_of_val` of the first value
+    /// registered with `track!(&value)`. `None` when no size was recorded: a
+    /// type whose tokens are all made by `Tracked::new()`, or an unsized `T`
+    /// (`Tracked<dyn Any>`), and when tracking is compiled out.
     ///
     /// # Examples
     /// ```
@@ -84,6 +89,15 @@ impl TypeCounts {
     /// for t in instrack::snapshot().narrow("Buffer").types() {
     ///     assert_eq!(t.estimated_bytes(), Some(3 * 1024));
     /// }
+    ///
+    /// // A type tracked by a field: its own size, field included.
+    /// struct Page { _body: [u8; 4096], _t: instrack::Tracked<Self> }
+    ///
+    /// let pages: Vec<Page> = (0..2).map(|_| Page { _body: [0; 4096], _t: instrack::track!() }).collect();
+    /// for t in instrack::snapshot().narrow("Page").types() {
+    ///     assert_eq!(t.estimated_bytes(), Some(2 * std::mem::size_of::<Page>() as u64));
+    /// }
+    /// # drop(pages);
     /// ```
     pub fn estimated_bytes(&self) -> Option<u64> {
         self.value_size.map(|size| size as u64 * self.counts.live as u64)

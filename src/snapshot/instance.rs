@@ -121,7 +121,8 @@ impl Instance {
     pub fn short_backtrace(&self) -> Option<crate::ShortBacktrace> {
         self.backtrace.as_deref().map(crate::backtraces::short)
     }
-    /// The thread that made the instance: its name, else its id.
+    /// The thread that made the instance: its name, else `#5` for the
+    /// unnamed thread whose `ThreadId` is 5 (reports read `thread #5`).
     pub fn thread(&self) -> &str {
         &self.thread
     }

@@ -1,7 +1,7 @@
 //! [`report_at_exit`]: a guard that reports when `main` ends.
 
 use super::growth::live_by_name;
-use super::{read_counts, Growth, Settings};
+use super::{history, read_counts, Growth, Settings};
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
@@ -89,8 +89,10 @@ impl ExitReport {
     }
 
     /// Writes now, to `out`, the text the guard would write when dropped:
-    /// the report of the pattern, then the growth since the guard was made.
-    /// Writes nothing when the report is off.
+    /// the report of the pattern, the growth since the guard was made, and,
+    /// when a [`Sampler`](crate::Sampler) ran, every type of the pattern
+    /// that was a leak suspect at any point of the run, with its rate, its
+    /// peak and its live count now. Writes nothing when the report is off.
     ///
     /// # Errors
     /// Only those of `out`.
@@ -123,6 +125,9 @@ impl ExitReport {
                 crate::text::Age(self.made.elapsed())
             );
             out.write_all(text.as_bytes())?;
+            if let Some(suspects) = history::section(pattern) {
+                out.write_all(suspects.as_bytes())?;
+            }
         }
         Ok(())
     }

@@ -10,6 +10,7 @@
 
 mod exit;
 mod growth;
+mod history;
 mod output;
 mod sampler;
 #[cfg(all(unix, feature = "signal"))]

@@ -6,7 +6,7 @@
 //! starts, which waits on that pipe.
 
 use super::growth::live_by_name;
-use super::{read_counts, Growth, Settings};
+use super::{history, read_counts, Growth, Settings};
 use signal_hook::consts::SIGUSR1;
 use signal_hook::iterator::{Handle, Signals};
 use std::collections::HashMap;
@@ -14,8 +14,9 @@ use std::fmt;
 use std::io::{self, Write};
 use std::thread::JoinHandle;
 
-/// Writes the report of `pattern`, and the growth since the previous signal
-/// report, each time the process receives `SIGUSR1` (`kill -USR1 <pid>`),
+/// Writes the report of `pattern`, the growth since the previous signal
+/// report, and (when a [`Sampler`](crate::Sampler) ran) the leak suspects
+/// seen during the run (as [`report_at_exit`](crate::report_at_exit)), each time the process receives `SIGUSR1` (`kill -USR1 <pid>`),
 /// from a thread of its own named `instrack-signal`.
 ///
 /// The report goes to stderr, or is appended to the file named by
@@ -63,6 +64,9 @@ pub fn report_on_signal(pattern: &str) -> io::Result<SignalReport> {
                 );
                 let _ = out.write_all(growth.as_bytes());
                 baseline = live_by_name(&now);
+                if let Some(suspects) = history::section(&pattern) {
+                    let _ = out.write_all(suspects.as_bytes());
+                }
             }
         }
     });

@@ -90,7 +90,14 @@ impl Suspect {
 
 impl fmt::Display for Suspect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: +{:.1}/min since {}: {}", Escaped(&self.name), self.per_minute, Age(self.since), self.reason)
+        write!(
+            f,
+            "{}: +{:.1}/min, growing since {} after sampling started: {}",
+            Escaped(&self.name),
+            self.per_minute,
+            Age(self.since),
+            self.reason
+        )
     }
 }
 

@@ -146,6 +146,7 @@ fn the_dashboard_page_in_headless_chromium() {
     let suspects = between(&dom, "<section id=\"suspects\">", "</section>");
     let first = between(suspects, "<li class=\"suspect\"><span class=\"type\">", "</span>");
     assert!(first.ends_with("Session"), "first suspect: {first}\n{suspects}");
+    assert!(suspects.contains("<span class=\"type\">dashboard::CachedPage</span>"), "the second leak:\n{suspects}");
     assert!(!suspects.contains("CacheEntry"), "the sawtooth cache is not a suspect:\n{suspects}");
 
     // The chart: one series per type, the same types as the table's.
@@ -157,6 +158,8 @@ fn the_dashboard_page_in_headless_chromium() {
     table.sort();
     assert_eq!(series, table, "one series per tracked type");
     assert!(chart.contains("class=\"series suspect\" data-type=\"dashboard::Session\""));
+    assert!(chart.contains("class=\"series suspect\" data-type=\"dashboard::CachedPage\""));
+    assert!(chart.contains(">Session</text>") && chart.contains(">CachedPage</text>"), "named at their line ends");
     assert!(chart.contains("time since sampling started (s)") && chart.contains("live instances"));
 
     // Escaped Debug text is text: the only scripts are the page's own.
@@ -187,11 +190,50 @@ fn the_dashboard_page_in_headless_chromium() {
         .map(|row| attributes(row, "data-v")[0].clone())
         .collect();
     let mut expected = names.clone();
-    expected.sort_by(|a, b| b.cmp(a));
+    // The script compares text with `localeCompare`: letters before case
+    // (`CacheEntry` < `CachedPage`), as a case-insensitive order tells here.
+    expected.sort_by_key(|name| std::cmp::Reverse(name.to_lowercase()));
     assert_eq!(names, expected, "sorted by name, descending, after two clicks");
     assert!(clicked_type.contains("data-key=\"type\" aria-sort=\"descending\""));
 
     // The leaked cycle is drawn.
     let cycles = between(&dom, "<section id=\"cycles\">", "</section>");
     assert!(cycles.contains("<svg class=\"cycle-graph\"") && cycles.contains("digraph"));
+}
+
+/// Issue 18: `--help` and an unknown flag print the example's usage instead
+/// of serving (which would run until killed).
+#[test]
+fn the_dashboard_prints_its_usage_for_help_and_for_an_unknown_flag() {
+    let example = profile_dir().join("examples/dashboard");
+    if !example.is_file() {
+        return missing(&format!("{} is not built", example.display()));
+    }
+    let ends = |args: &[&str]| -> std::process::Output {
+        let mut child =
+            Command::new(&example).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("dashboard {args:?} did not end: it served instead of printing its usage");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.wait_with_output().unwrap()
+    };
+    for help in ["--help", "-h"] {
+        let out = ends(&[help]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{help}: {out:?}");
+        assert!(stdout.starts_with("usage: dashboard [--write PATH] [--seconds N]\n"), "{stdout}");
+        assert!(!stdout.contains("instrack: open"), "{help} served: {stdout}");
+    }
+    for wrong in [&["--port", "8080"][..], &["--seconds", "soon"], &["--write"]] {
+        let out = ends(wrong);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{wrong:?}: {out:?}");
+        assert!(stderr.starts_with("dashboard: ") && stderr.contains("usage: dashboard"), "{wrong:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{wrong:?} served: {out:?}");
+    }
 }

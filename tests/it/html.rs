@@ -91,8 +91,8 @@ fn the_types_table_has_every_column_and_sorts() {
     assert!(page.contains("table.sortable") && page.contains("addEventListener(\"click\""));
     let row = &page[page.find("<td data-v=\"it::html::Few\">").expect("a row for Few")..];
     let row = &row[..row.find("</tr>").unwrap()];
-    // live, total, peak, bytes (a token's owner has no size yet: a dash),
-    // growth (no timeline: a dash)
+    // live, total, peak, bytes (2 × the owner's size, which `track!()`
+    // records), growth (no timeline: a dash)
     let cells: Vec<&str> = row.split("<td class=\"num\" ").skip(1).collect();
     assert_eq!(
         cells,
@@ -100,7 +100,7 @@ fn the_types_table_has_every_column_and_sorts() {
             "data-v=\"2\">2</td>",
             "data-v=\"3\">3</td>",
             "data-v=\"3\">3</td>",
-            "data-v=\"-1\">—</td>",
+            "data-v=\"16\">16 B</td>",
             "data-v=\"0\">—</td>"
         ]
     );
@@ -146,6 +146,11 @@ fn each_leaked_cycle_is_drawn_with_its_dot_text() {
         let drawing = &drawing[..drawing.find("</svg>").unwrap()];
         assert_eq!(drawing.matches("<g class=\"node\">").count(), 2);
         assert_eq!(drawing.matches("class=\"edge\"").count(), 2);
+        // Large enough to read (issue 18): nodes of 24 px radius, two of
+        // them 180 px apart, in a drawing at least 380 px wide.
+        let width: f64 = drawing[drawing.find("width=\"").unwrap() + 7..].split('"').next().unwrap().parse().unwrap();
+        assert!(width >= 380.0, "{drawing}");
+        assert!(drawing.contains(" r=\"24\""), "{drawing}");
         assert!(section.contains("<pre class=\"dot\">digraph"));
         assert!(!section.contains("a<b>") && section.contains("a&lt;b&gt;"), "Debug text in DOT and titles is escaped");
     }
@@ -231,6 +236,11 @@ fn the_chart_has_a_series_per_type_and_highlights_suspects() {
     let suspects = &suspects[..suspects.find("</section>").unwrap()];
     assert!(suspects.contains("<span class=\"type\">app::Session</span>"), "{suspects}");
     assert!(suspects.contains("per minute"));
+    // "since" says since what (issue 18).
+    assert!(
+        suspects.contains("\">growing since ") && suspects.contains(" after sampling started</span>"),
+        "{suspects}"
+    );
     assert!(!suspects.contains("app::Cache"), "a sawtooth with a flat floor is not a suspect");
     let chart = &page[page.find("<svg class=\"chart\"").unwrap()..];
     let chart = &chart[..chart.find("</svg>").unwrap()];
@@ -265,6 +275,51 @@ fn fifty_types_over_a_day_stay_readable() {
         assert!(points <= 800, "{points} points in one line");
     }
     assert!(page.len() < 1_000_000, "the page is {} bytes", page.len());
+}
+
+/// Issue 18: two or more suspects are told apart on the chart, each in its
+/// own colour and dash, the same in the legend, and named at its line's end.
+#[test]
+fn suspects_on_the_chart_are_told_apart_and_named_at_their_line_ends() {
+    let mut timeline = instrack::Timeline::default();
+    for second in 0..600u64 {
+        let n = second as usize;
+        timeline.record(
+            std::time::Duration::from_secs(second),
+            [("app::Session", n / 2, second), ("app::CachedPage<Url>", n / 5, second), ("app::Pool", 4, 4)],
+        );
+    }
+    let page = render(&Page::new(empty_snapshot()).timeline(&timeline));
+    if !instrack::ENABLED {
+        return;
+    }
+    let chart = &page[page.find("<svg class=\"chart\"").unwrap()..];
+    let chart = &chart[..chart.find("</svg>").unwrap()];
+    // The stroke attributes of each suspect's line.
+    let line_of = |name: &str| -> String {
+        let from = chart.find(&format!("<g class=\"series suspect\" data-type=\"{name}\">")).expect(name);
+        let line = &chart[from..];
+        let line = &line[line.find("<polyline").unwrap()..line.find(" points=").unwrap()];
+        line.to_owned()
+    };
+    let (session, page_line) = (line_of("app::Session"), line_of("app::CachedPage&lt;Url&gt;"));
+    assert_ne!(session, page_line, "two suspects drawn alike");
+    assert!(page_line.contains("stroke-dasharray=\""), "the second suspect is dashed: {page_line}");
+    let legend = &chart[chart.find("<g class=\"legend\">").unwrap()..];
+    let entries: Vec<&str> = legend.split("<g class=\"legend-entry\">").skip(1).collect();
+    assert!(
+        entries[0].contains("app::Session (suspect)") && entries[1].contains("app::CachedPage&lt;Url&gt; (suspect)")
+    );
+    assert_eq!(entries[0].contains("stroke-dasharray"), session.contains("stroke-dasharray"));
+    assert!(entries[1].contains(&page_line[page_line.find("stroke-dasharray").unwrap()..]), "{}", entries[1]);
+    // Named at the end of each line, in its colour.
+    let names: Vec<&str> = chart
+        .split("<text class=\"line-end\"")
+        .skip(1)
+        .map(|t| &t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()])
+        .collect();
+    assert_eq!(names.len(), 2, "{chart}");
+    assert!(names.contains(&"Session") && names.contains(&"CachedPage&lt;Url&gt;"), "{names:?}");
 }
 
 struct Shrinker {

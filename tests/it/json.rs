@@ -71,6 +71,7 @@ fn a_snapshot_and_its_parts_round_trip() {
         assert_eq!(json["live"], t.counts().live);
         assert_eq!(json["total"], t.counts().total);
         assert_eq!(json["peak"], t.counts().peak);
+        assert_eq!(json["estimated_bytes"].as_u64(), t.estimated_bytes());
         assert!(json.get("schema").is_none(), "nested values carry no header");
     }
     for (i, json) in snap.instances().zip(instances) {
@@ -89,6 +90,11 @@ fn a_snapshot_and_its_parts_round_trip() {
         assert_eq!(shared["debug"], "JsonShared(7)");
         let conn = instances.iter().find(|i| i["type"].as_str().unwrap().ends_with("JsonConn")).unwrap();
         assert!(conn["debug"].is_null());
+        // Both kinds have a size: a shared value's, and a `Tracked` field's owner's.
+        let conn_type = types.iter().find(|t| t["type"].as_str().unwrap().ends_with("JsonConn")).unwrap();
+        assert_eq!(conn_type["estimated_bytes"], std::mem::size_of::<JsonConn>());
+        let shared_type = types.iter().find(|t| t["type"].as_str().unwrap().ends_with("JsonShared")).unwrap();
+        assert_eq!(shared_type["estimated_bytes"], std::mem::size_of::<JsonShared>());
         assert_eq!(conn["file"], "tests/it/json.rs");
 
         // Each part on its own is a document too.

@@ -30,6 +30,7 @@ mod leaks;
 mod races;
 mod readme;
 mod report;
+mod run_suspects;
 mod shared;
 mod sites;
 mod threads;

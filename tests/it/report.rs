@@ -58,7 +58,7 @@ fn each_instance_line_gives_id_site_thread_and_age_oldest_first() {
     assert!(lines[0].starts_with("instrack: 2 live instances of 1 tracked type matching \"Order\""), "{text}");
     assert!(
         lines[1].ends_with(
-            "it::report::each_instance_line_gives_id_site_thread_and_age_oldest_first::Order: 2 live, 2 total, 2 peak"
+            "it::report::each_instance_line_gives_id_site_thread_and_age_oldest_first::Order: 2 live, 2 total, 2 peak, ~16 B held"
         ),
         "{text}"
     );
@@ -207,7 +207,7 @@ fn generic_names_match_and_show_as_written_in_source() {
     assert_eq!(snap.narrow("net::Holder").types().count(), 2);
     assert_eq!(snap.narrow("eport::shop::net::Holder").types().count(), 0, "only whole path segments");
     let text = report("Holder<Vec<u8>>");
-    assert!(text.contains("\nit::report::shop::net::Holder<Vec<u8>>: 1 live, 1 total, 1 peak\n"), "{text}");
+    assert!(text.contains("\nit::report::shop::net::Holder<Vec<u8>>: 1 live, 1 total, 1 peak, ~32 B held\n"), "{text}");
     assert!(!text.contains("alloc::"), "{text}");
     let text = report("net::Holder<String>");
     assert!(text.contains("\nit::report::shop::net::Holder<String>: 1 live"), "{text}");

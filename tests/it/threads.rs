@@ -160,15 +160,84 @@ fn instances_record_their_thread_by_name_else_by_id() {
     }
     let named =
         thread::Builder::new().name("worker-7".into()).spawn(|| Named { _t: track!() }).unwrap().join().unwrap();
-    let unnamed = thread::spawn(|| Named { _t: track!() }).join().unwrap();
+    let (unnamed, id) = thread::spawn(|| (Named { _t: track!() }, thread::current().id())).join().unwrap();
     let snap = instrack::snapshot().narrow("Named");
     let threads: Vec<&str> = snap.instances().map(|i| i.thread()).collect();
     if instrack::ENABLED {
         assert_eq!(threads.len(), 2);
         assert!(threads.contains(&"worker-7"), "{threads:?}");
-        assert!(threads.iter().any(|t| t.starts_with("ThreadId(")), "{threads:?}");
+        // Issue 18: `thread #5` in reports, not `thread ThreadId(5)`.
+        let number = format!("{id:?}").trim_start_matches("ThreadId(").trim_end_matches(')').to_owned();
+        assert!(threads.contains(&format!("#{number}").as_str()), "{threads:?}");
+        let report = snap.to_string();
+        assert!(report.contains(&format!("  thread #{number}  age ")), "{report}");
+        assert!(!report.contains("ThreadId"), "{report}");
     } else {
         assert!(threads.is_empty());
     }
     drop((named, unnamed));
+}
+
+/// An instance made on a thread that has exited still names that thread,
+/// however many threads exit after it (their names are swept; issue 16,
+/// fault 5), and while snapshots run during the sweeps.
+#[test]
+fn an_instance_made_on_an_exited_thread_keeps_its_name() {
+    struct Orphan {
+        _t: Tracked<Self>,
+    }
+    #[derive(Debug)]
+    struct SharedRemnant;
+    struct Passing {
+        _t: Tracked<Self>,
+    }
+    let (orphan, remnant) = thread::Builder::new()
+        .name("gone-but-named".into())
+        .spawn(|| {
+            let remnant = std::sync::Arc::new(SharedRemnant);
+            track!(&remnant);
+            (Orphan { _t: track!() }, remnant)
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    // Enough exits for several sweeps; each thread's instance outlives it
+    // and is dropped by the next, while this thread takes snapshots.
+    let churn = thread::spawn(|| {
+        let mut last = None;
+        for i in 0..400 {
+            let made = thread::Builder::new()
+                .name(format!("passing-{i}"))
+                .spawn(|| Passing { _t: track!() })
+                .unwrap()
+                .join()
+                .unwrap();
+            drop(last.replace(made));
+        }
+    });
+    let mut snapshots = 0;
+    while !churn.is_finished() || snapshots == 0 {
+        let snap = instrack::snapshot().narrow("Passing");
+        for i in snap.instances() {
+            assert!(
+                i.thread().starts_with("passing-"),
+                "an instance of a thread that exited is named {:?}",
+                i.thread()
+            );
+        }
+        snapshots += 1;
+    }
+    churn.join().unwrap();
+    let snap = instrack::snapshot();
+    let threads: Vec<&str> = snap
+        .instances()
+        .filter(|i| i.type_name().ends_with("Orphan") || i.type_name().ends_with("SharedRemnant"))
+        .map(|i| i.thread())
+        .collect();
+    if instrack::ENABLED {
+        assert_eq!(threads, ["gone-but-named", "gone-but-named"], "after {snapshots} snapshots");
+    } else {
+        assert!(threads.is_empty());
+    }
+    drop((orphan, remnant));
 }

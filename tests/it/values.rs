@@ -211,11 +211,61 @@ fn the_report_estimates_the_bytes_each_type_holds() {
     }
     let bytes = |suffix: &str| snap.types().find(|t| t.name().ends_with(suffix)).unwrap().estimated_bytes();
     assert_eq!(bytes("::HeldPage"), Some(3 * 4096));
-    assert_eq!(bytes("::Token"), None, "a token cannot measure its owner");
+    assert_eq!(bytes("::Token"), Some(std::mem::size_of::<Token>() as u64), "track!() records the owner's size");
     assert!(text.contains("::HeldPage: 3 live, 3 total, 3 peak, ~12.0 KiB held\n"), "{text}");
-    assert!(text.contains("::Token: 1 live, 1 total, 1 peak\n"), "{text}");
+    assert!(text.contains("::Token: 1 live, 1 total, 1 peak, ~8 B held\n"), "{text}");
     drop(pages);
     let after = instrack::snapshot().narrow("HeldPage");
+    assert_eq!(after.types().next().unwrap().estimated_bytes(), Some(0));
+}
+
+/// Issue 18, point 4: a type tracked by a field has a size, known where
+/// `track!()` is written, so the report can rank it by memory.
+#[test]
+fn a_tracked_field_gives_its_owner_a_size() {
+    struct CachedPage {
+        _body: [u8; 1000],
+        _t: instrack::Tracked<Self>,
+    }
+    #[derive(Default)]
+    struct Defaulted {
+        _body: [u64; 4],
+        _t: instrack::Tracked<Self>,
+    }
+    struct OnlyNew {
+        _body: [u8; 64],
+        _t: instrack::Tracked<Self>,
+    }
+    struct Erased {
+        _t: instrack::Tracked<dyn std::any::Any>,
+    }
+    let pages: Vec<CachedPage> = (0..5).map(|_| CachedPage { _body: [0; 1000], _t: track!() }).collect();
+    let defaulted = Defaulted::default();
+    let only_new = OnlyNew { _body: [0; 64], _t: instrack::Tracked::new() };
+    let erased = Erased { _t: track!() };
+    let snap = instrack::snapshot().narrow("values::*::CachedPage values::*::Defaulted values::*::OnlyNew");
+    let bytes = |suffix: &str| snap.types().find(|t| t.name().ends_with(suffix)).and_then(|t| t.estimated_bytes());
+    if !instrack::ENABLED {
+        assert_eq!(snap.types().count(), 0);
+        assert_eq!(bytes("::CachedPage"), None);
+        return;
+    }
+    let size = std::mem::size_of::<CachedPage>() as u64;
+    assert!(size >= 1000);
+    assert_eq!(bytes("::CachedPage"), Some(5 * size), "at least live × size_of::<T>()");
+    assert_eq!(bytes("::Defaulted"), Some(std::mem::size_of::<Defaulted>() as u64), "Default records it too");
+    assert_eq!(bytes("::OnlyNew"), None, "Tracked::new() records no size");
+    let text = snap.to_string();
+    if cfg!(target_pointer_width = "64") {
+        // 5 × (1000 + an 8-byte token) = 5040 B.
+        assert!(text.contains("::CachedPage: 5 live, 5 total, 5 peak, ~4.9 KiB held\n"), "{text}");
+    }
+    // An unsized `T` has no size to record.
+    let erased_bytes =
+        instrack::snapshot().types().find(|t| t.name() == "dyn core::any::Any").map(|t| t.estimated_bytes());
+    assert_eq!(erased_bytes, Some(None));
+    drop((pages, defaulted, only_new, erased));
+    let after = instrack::snapshot().narrow("values::*::CachedPage");
     assert_eq!(after.types().next().unwrap().estimated_bytes(), Some(0));
 }
 

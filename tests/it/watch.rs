@@ -145,7 +145,8 @@ fn steady_growth_is_a_suspect_with_its_rate() {
     assert!(leak.since() >= secs(20) && leak.since() <= secs(30), "{:?}", leak.since());
     assert_eq!(leak.floors().0, 100);
     assert!(leak.reason().contains("rose from 100 to"), "{}", leak.reason());
-    assert!(leak.to_string().starts_with("Leak: +2.0/min since "), "{leak}");
+    assert!(leak.to_string().starts_with("Leak: +2.0/min, growing since "), "{leak}");
+    assert!(leak.to_string().contains(" after sampling started: its floor "), "{leak}");
 }
 
 #[test]
@@ -406,6 +407,7 @@ fn the_exit_report_goes_to_stderr_with_the_growth_since_the_guard() {
     if instrack::ENABLED {
         assert!(stderr.contains("ExitLeak: 3 live, 3 total"), "{stderr}");
         assert!(stderr.contains("growth since report_at_exit"), "{stderr}");
+        assert!(!stderr.contains("suspect"), "no sampler ran: nothing to say of suspects: {stderr}");
         assert!(
             stderr.lines().any(|l| l.contains("watch::ExitLeak") && l.split_whitespace().skip(1).eq(["3", "+3"])),
             "{stderr}"

@@ -1,6 +1,9 @@
 //! Copies every README ```rust block that a ```text block follows into
 //! `$OUT_DIR/samples.rs`, verbatim, each as a module with `pub fn run()`,
-//! and the text block beside it as the expected output.
+//! and the text block beside it as the expected output, with the line of
+//! `samples.rs` where the block's first line landed (so that a site printed
+//! as `samples.rs:M` can be read as line `M - first + 1` of the block, the
+//! `src/main.rs:N` a user who pastes it sees).
 
 use std::fmt::Write as _;
 
@@ -24,19 +27,23 @@ fn main() {
         }
     }
     let mut out = String::new();
-    let mut table = String::from("#[allow(clippy::type_complexity)]\npub const SAMPLES: &[(&str, usize, fn(), &str)] = &[\n");
+    let mut table =
+        String::from("#[allow(clippy::type_complexity)]\npub const SAMPLES: &[(&str, usize, fn(), &str, u32)] = &[\n");
     for pair in blocks.windows(2) {
         let [(kind, code, line), (next, expected, _)] = pair else { unreachable!() };
         if kind != "rust" || next != "text" {
             continue;
         }
         let name = format!("readme_line_{line}");
-        if code.contains("fn main()") {
+        let lines_before = out.matches('\n').count() as u32;
+        let first = if code.contains("fn main()") {
             writeln!(out, "#[allow(dead_code, unused)]\nmod {name} {{\n{code}\npub fn run() {{ main() }}\n}}").unwrap();
+            lines_before + 3
         } else {
             writeln!(out, "#[allow(dead_code, unused)]\nmod {name} {{\npub fn run() {{\n{code}\n}}\n}}").unwrap();
-        }
-        writeln!(table, "    ({name:?}, {line}, {name}::run, {expected:?}),").unwrap();
+            lines_before + 4
+        };
+        writeln!(table, "    ({name:?}, {line}, {name}::run, {expected:?}, {first}),").unwrap();
     }
     table.push_str("];\n");
     let path = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("samples.rs");

@@ -25,6 +25,14 @@ const BOTTOM: f64 = 330.0;
 const PALETTE: [&str; 10] =
     ["#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#ff7f0e", "#7f7f7f", "#393b79"];
 const OTHERS: &str = "#aaaaaa";
+/// Suspects are red, each in its own shade and dash, so that two or more
+/// are told apart on the chart and in the legend (the first is the plain
+/// [`SUSPECT`] red the rest of the page uses); each is also named at its
+/// line's end.
+const SUSPECT_STYLES: [(&str, &str); 5] =
+    [(SUSPECT, ""), ("#8c1c13", "10 4"), ("#e8575a", "3 3"), ("#6b0f0f", "14 4 3 4"), ("#c0392b", "6 3 1 3")];
+/// The least vertical distance, in pixels, between two names at line ends.
+const LABEL_GAP: f64 = 13.0;
 
 /// One line of the chart: `(time, live)` points.
 struct Line<'t> {
@@ -52,6 +60,7 @@ pub(crate) fn chart(out: &mut String, timeline: &Timeline) -> fmt::Result {
     )?;
     axes(out, &frame)?;
     polylines(out, &lines, others, &frame)?;
+    line_end_names(out, &lines, &frame)?;
     legend(out, &lines, others)?;
     out.push_str("</svg>\n");
     Ok(())
@@ -202,13 +211,13 @@ fn polylines(out: &mut String, lines: &[Line<'_>], others: usize, frame: &Frame)
     order.sort_by_key(|&i| lines[i].suspect);
     for &i in &order {
         let l = &lines[i];
-        let (color, width) = style(i, l);
+        let (color, width, dash) = style(i, l);
         let class = if l.suspect { "series suspect" } else { "series" };
         write!(out, "<g class=\"{class}\" data-type=\"")?;
         esc(out, name(l, others).as_str());
         write!(out, "\"><title>")?;
         esc(out, &name(l, others));
-        write!(out, "</title><polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"{width}\" points=\"")?;
+        write!(out, "</title><polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"{width}\"{dash} points=\"")?;
         for (t, v) in thin(&l.points) {
             write!(out, "{:.1},{:.1} ", frame.x(t), frame.y(v as f64))?;
         }
@@ -221,19 +230,19 @@ fn polylines(out: &mut String, lines: &[Line<'_>], others: usize, frame: &Frame)
 fn legend(out: &mut String, lines: &[Line<'_>], others: usize) -> fmt::Result {
     out.push_str("<g class=\"legend\">");
     for (i, l) in lines.iter().enumerate() {
-        let (color, width) = style(i, l);
+        let (color, width, dash) = style(i, l);
         let ly = TOP + 8.0 + i as f64 * 20.0;
         write!(
             out,
             "<g class=\"legend-entry\"><line x1=\"{0}\" x2=\"{1}\" y1=\"{ly}\" y2=\"{ly}\" stroke=\"{color}\" \
-             stroke-width=\"{width}\"/><text x=\"{2}\" y=\"{3}\"",
+             stroke-width=\"{width}\"{dash}/><text x=\"{2}\" y=\"{3}\"",
             RIGHT + 20.0,
             RIGHT + 44.0,
             RIGHT + 50.0,
             ly + 4.0
         )?;
         if l.suspect {
-            write!(out, " font-weight=\"bold\" fill=\"{SUSPECT}\"")?;
+            write!(out, " font-weight=\"bold\" fill=\"{color}\"")?;
         }
         out.push('>');
         let full = name(l, others);
@@ -257,14 +266,47 @@ fn name(l: &Line<'_>, others: usize) -> String {
     }
 }
 
-fn style(i: usize, l: &Line<'_>) -> (&'static str, f64) {
+/// The colour, width and dash (a `stroke-dasharray` attribute, or nothing)
+/// of line `i`. Suspects come first in `lines`, so `i` is a suspect's rank.
+fn style(i: usize, l: &Line<'_>) -> (&'static str, f64, String) {
     if l.suspect {
-        (SUSPECT, 3.0)
+        let (color, dash) = SUSPECT_STYLES[i % SUSPECT_STYLES.len()];
+        let dash = if dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{dash}\"") };
+        (color, 3.0, dash)
     } else if l.name.is_empty() {
-        (OTHERS, 1.5)
+        (OTHERS, 1.5, String::new())
     } else {
-        (PALETTE[i % PALETTE.len()], 1.5)
+        (PALETTE[i % PALETTE.len()], 1.5, String::new())
     }
+}
+
+/// Each suspect's short name just above the end of its line, in its colour;
+/// names that would overlap are moved apart vertically.
+fn line_end_names(out: &mut String, lines: &[Line<'_>], frame: &Frame) -> fmt::Result {
+    let mut names: Vec<(usize, f64, f64)> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.suspect)
+        .filter_map(|(i, l)| {
+            l.points.last().map(|&(t, v)| (i, frame.x(t) - 4.0, (frame.y(v as f64) - 6.0).max(TOP + 10.0)))
+        })
+        .collect();
+    names.sort_by(|a, b| a.2.total_cmp(&b.2));
+    for k in 1..names.len() {
+        names[k].2 = names[k].2.max(names[k - 1].2 + LABEL_GAP);
+    }
+    for (i, x, y) in names {
+        let (color, _, _) = style(i, &lines[i]);
+        write!(
+            out,
+            "<text class=\"line-end\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"end\" font-weight=\"bold\" \
+             fill=\"{color}\">"
+        )?;
+        let short = lines[i].name.rsplit("::").next().unwrap_or(lines[i].name);
+        esc(out, &shorten(short, 30));
+        out.push_str("</text>\n");
+    }
+    Ok(())
 }
 
 /// At most [`POINTS_PER_LINE`] points: each bucket of consecutive points

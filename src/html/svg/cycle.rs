@@ -24,9 +24,11 @@ pub(crate) fn cycle(out: &mut String, cycle: &Cycle) -> fmt::Result {
     }
     let members = cycle.members().len();
     let kept = nodes.len() - members;
-    let inner = (members as f64 * 22.0).max(50.0);
-    let outer = inner + if kept > 0 { 80.0 } else { 0.0 };
-    let size = 2.0 * outer + 140.0;
+    // Sized to be read at the page's scale: nodes of `R`, type names under
+    // them, and room between neighbours on each circle for both.
+    let inner = (members as f64 * 36.0).max(90.0);
+    let outer = inner + if kept > 0 { 120.0 } else { 0.0 };
+    let size = 2.0 * outer + 200.0;
     let c = size / 2.0;
     let mut at: HashMap<u64, (f64, f64)> = HashMap::new();
     let place = |i: usize, n: usize, r: f64| {
@@ -43,10 +45,10 @@ pub(crate) fn cycle(out: &mut String, cycle: &Cycle) -> fmt::Result {
         out,
         "<svg class=\"cycle-graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{size:.0}\" height=\"{size:.0}\" \
          viewBox=\"0 0 {size:.0} {size:.0}\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
-         markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" \
+         markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" \
          fill=\"#555\"/></marker></defs>"
     )?;
-    const R: f64 = 16.0;
+    const R: f64 = 24.0;
     for &(from, to) in cycle.edges() {
         let (Some(&(x1, y1)), Some(&(x2, y2))) = (at.get(&from), at.get(&to)) else { continue };
         let (dx, dy) = (x2 - x1, y2 - y1);
@@ -56,7 +58,7 @@ pub(crate) fn cycle(out: &mut String, cycle: &Cycle) -> fmt::Result {
             // A value that holds itself: a small loop above the node.
             write!(
                 out,
-                "<path class=\"edge\" d=\"M{:.1},{:.1} c-18,-34 18,-34 0,0\" fill=\"none\" stroke=\"#555\" \
+                "<path class=\"edge\" d=\"M{:.1},{:.1} c-26,-50 26,-50 0,0\" fill=\"none\" stroke=\"#555\" \
                  marker-end=\"url(#arrow)\"/>",
                 x1,
                 y1 - R
@@ -89,9 +91,9 @@ pub(crate) fn cycle(out: &mut String, cycle: &Cycle) -> fmt::Result {
             "<g class=\"node\"><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{R}\" fill=\"{fill}\" stroke=\"{stroke}\"/>\
              <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">#{}</text><text x=\"{x:.1}\" y=\"{:.1}\" \
              text-anchor=\"middle\">",
-            y + 4.0,
+            y + 5.0,
             i.id(),
-            y + R + 13.0
+            y + R + 16.0
         )?;
         let short = i.type_name().rsplit("::").next().unwrap_or(i.type_name());
         esc(out, &shorten(short, 24));

@@ -111,18 +111,28 @@ impl TypeEntry {
 
     /// Counts a construction in `cell`, which the caller is the writer of,
     /// and keeps `peak` up to date.
-    #[inline]
+    #[inline(always)]
     pub(super) fn note_created(&self, cell: &CounterCell) {
         let created = CounterCell::bump(&cell.created);
         let here = created.wrapping_sub(cell.dropped.load(Relaxed)) as i64;
         let high = cell.high.load(Relaxed);
         if here > high {
-            cell.high.store(here, Relaxed);
-            self.sum_high.fetch_add(here - high, Relaxed);
+            return self.note_high(cell, here, high);
         }
         // `live <= here + (sum of the other cells' highs)`. Only when that
         // bound passes the peak can this construction have set a new peak.
-        let bound = here - here.max(high) + self.sum_high.load(Relaxed);
+        if here - high + self.sum_high.load(Relaxed) > self.peak.load(Relaxed) as i64 {
+            self.observe_peak();
+        }
+    }
+
+    /// A construction that lifted its cell's high (`here > high`): the
+    /// bound on `live` is then the new sum of highs.
+    #[cold]
+    #[inline(never)]
+    fn note_high(&self, cell: &CounterCell, here: i64, high: i64) {
+        cell.high.store(here, Relaxed);
+        let bound = self.sum_high.fetch_add(here - high, Relaxed) + (here - high);
         if bound > self.peak.load(Relaxed) as i64 {
             self.observe_peak();
         }
@@ -135,11 +145,16 @@ impl TypeEntry {
     /// An `Arc` registration that replaced a dead entry in place (`grown ==
     /// 0`, `own_rcs == 0`: values that come and go) leaves the bound as the
     /// last check saw it, and returns at once.
-    #[inline]
+    #[inline(always)]
     pub(super) fn note_shared(&self, grown: isize, own_rcs: usize) {
         if grown == 0 && own_rcs == 0 {
             return;
         }
+        self.note_shared_growth(grown, own_rcs);
+    }
+
+    #[inline(never)]
+    fn note_shared_growth(&self, grown: isize, own_rcs: usize) {
         let arcs = match grown {
             0 => self.arc_entries.load(Relaxed),
             _ => self.arc_entries.fetch_add(grown as usize, Relaxed).wrapping_add(grown as usize),

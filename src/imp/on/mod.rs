@@ -1,10 +1,12 @@
 //! The registry, compiled in when [`crate::ENABLED`] is true.
 //!
 //! Hot path (construct and drop of a `Tracked<T>`), in the common case:
-//! one cached pointer load at the call site, one thread-local borrow, a pop
-//! from the thread's free list of slots, five plain stores, one `rdtsc`, and
-//! a plain load+store on this thread's own counter cell. No lock, no map
-//! lookup, no read-modify-write on a line another thread writes.
+//! one word at the call site (`Site::fast`, see `registry.rs`) and its
+//! type's check, one thread-local pointer load, a pop from the thread's free
+//! list of slots, five plain stores, one `rdtsc`, and a plain load+store on
+//! this thread's own counter cell; every other case out of line. No lock,
+//! no map lookup, no read-modify-write on a line another thread writes. The
+//! budget, in instructions, is `BUDGETS` in `benches/instructions.rs` (CI).
 //!
 //! This module is the contract that `imp/off.rs` mirrors; each protocol lives
 //! in its own module, with its invariant in that module's docs:
@@ -18,6 +20,7 @@
 //! | [`held`] | what the reference-graph analysis reads: `Held` instances |
 //! | [`thread`] | per-thread state, id blocks, the exiting-thread path |
 //! | [`registry`] | the type map, call-site resolution and caches, slot pools |
+//! | [`thread_names`] | thread names by index; exited threads' names swept |
 //! | [`slot`] | the record of a `Tracked` instance and its seqlock |
 //! | [`entry`] | `TypeEntry`, a type's record: its cells, counts and peak |
 //! | [`counters`] | per-thread counter cells and their two-pass sums |
@@ -55,7 +58,9 @@ mod spin_lock;
 mod stamp;
 #[allow(unsafe_code)] // UnsafeCell with loom's API
 mod sync;
+#[allow(unsafe_code)] // the thread's state through a thread-local pointer
 mod thread;
+mod thread_names;
 #[allow(unsafe_code)] // Send/Sync of the slot pointer
 mod token;
 mod weak_list;
@@ -63,7 +68,8 @@ mod weak_list;
 pub(crate) use held::Held;
 pub(crate) use ledger::owners;
 pub(crate) use query::{
-    all_counts, checkpoint, collect_graph, counts, debug_text_of, live_arcs, live_rcs, snapshot, ValueRef,
+    all_counts, checkpoint, collect_graph, counts, debug_text_of, live_arcs, live_rcs, snapshot, Since, ValueRef,
 };
+pub(crate) use registry::{close_fast_path, open_fast_path};
 pub(crate) use share::{share_arc, share_rc};
 pub(crate) use token::{on_token_drop, Token};

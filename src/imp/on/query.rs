@@ -12,7 +12,7 @@
 //! A query that is not a leak check holds a strong reference only to values
 //! it formats or returns; a leak check holds none but for its survivors.
 
-use super::clock::Epoch;
+use super::clock::{ticks, Epoch};
 use super::entry::TypeEntry;
 use super::ledger::{owners, strong_less_held, take_all, Strong, TemporaryRef};
 use super::registry::{known, registry, Registry};
@@ -20,6 +20,7 @@ use super::slot::{Record, Slot};
 use super::stamp::Stamp;
 use super::sync::Relaxed;
 use super::thread::with_thread_state;
+use super::thread_names::Names;
 use super::weak_list::{with_rcs, ArcWeak, RcWeak, WeakRef};
 use crate::lock::lock;
 use crate::pattern::Pattern;
@@ -57,17 +58,40 @@ pub(crate) fn live_rcs<T: 'static>() -> Vec<Rc<T>> {
     strong.into_iter().filter_map(|(_, rc)| rc.downcast::<T>().ok()).collect()
 }
 
-/// This thread's index and the smallest id it can hand out from now on.
-pub(crate) fn checkpoint() -> Option<(u32, u64)> {
-    with_thread_state(|s| (s.thread, s.take_id() + 1))
+/// Which instances a checkpoint's survivors come from: those its thread
+/// made with ids from `id` on (exact: a thread's ids only grow), and, for a
+/// checkpoint of every thread, those other threads made at or after the
+/// tick `others_from` (ids come in per-thread blocks, so they cannot order
+/// two threads' instances; the creation stamps can).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Since {
+    thread: u32,
+    id: u64,
+    others_from: Option<u64>,
+}
+
+impl Since {
+    fn includes(&self, stamp: &Stamp) -> bool {
+        if stamp.thread == self.thread {
+            stamp.id >= self.id
+        } else {
+            self.others_from.is_some_and(|tick| stamp.created >= tick)
+        }
+    }
+}
+
+/// A checkpoint of this thread (`all_threads`: of every thread): this
+/// thread's index, the smallest id it can hand out from now on, and the tick.
+pub(crate) fn checkpoint(all_threads: bool) -> Option<Since> {
+    let others_from = all_threads.then(ticks);
+    with_thread_state(|s| Since { thread: s.thread, id: s.take_id() + 1, others_from })
 }
 
 /// Every live instance of the types `select` selects (all if `None`), or with
-/// `since = Some((thread, id))` only those made by that thread with ids from
-/// `id` on (see `checkpoint`). Only the instances kept are upgraded and
+/// `since` only those made since that checkpoint (see `Since`). Only the instances kept are upgraded and
 /// formatted: a report runs the `Debug` code of the types it asks for only.
-pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> Snapshot {
-    let wanted = |stamp: &Stamp| since.is_none_or(|(thread, id)| stamp.thread == thread && stamp.id >= id);
+pub(crate) fn snapshot(since: Option<Since>, select: Option<&Pattern>) -> Snapshot {
+    let wanted = |stamp: &Stamp| since.is_none_or(|since| since.includes(stamp));
     let r = registry();
     let entries: Vec<&'static TypeEntry> =
         r.entries().into_iter().filter(|e| select.is_none_or(|p| p.selects(e.name))).collect();
@@ -86,6 +110,8 @@ pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> S
         Some(_) => Vec::new(),
         None => entries.iter().copied().map(type_counts).collect(),
     };
+    // From the first stamp read until their threads' names are looked up.
+    let reading = r.threads.reading();
     let chunks: Vec<&'static [Slot]> = lock(&r.chunks).clone();
     let mut records: Vec<Record> = chunks
         .iter()
@@ -103,9 +129,14 @@ pub(crate) fn snapshot(since: Option<(u32, u64)>, select: Option<&Pattern>) -> S
         Some(_) => live.owned(),
         None => live,
     };
+    let threads = records.iter().map(|r| r.thread);
+    let threads =
+        threads.chain(live.arcs.iter().map(|(_, s, _)| s.thread)).chain(live.rcs.iter().map(|(_, s, _)| s.thread));
+    let names = reading.names_of(threads.collect());
+    drop(reading);
     // No value is upgraded or formatted here: each `Instance` remembers where
     // its value is registered, and `Instance::debug` formats it when asked.
-    let instance = instance_builder(r);
+    let instance = instance_builder(r, names);
     let mut instances = Vec::with_capacity(records.len() + live.arcs.len() + live.rcs.len());
     instances.extend(records.iter().map(|r| Instance { clone_of: r.clone_of, ..instance(r.entry, r.stamp(), None) }));
     instances.extend(
@@ -194,18 +225,17 @@ impl LiveWeaks {
     }
 }
 
-/// Builds `Instance`s from stamps: the one place an `Instance` is made. Made
-/// after the records are read, so that every thread a record names is in the
-/// copied table.
-fn instance_builder(r: &Registry) -> impl Fn(&'static TypeEntry, Stamp, Option<ValueRef>) -> Instance {
-    let threads: Vec<Arc<str>> = lock(&r.threads).clone();
+/// Builds `Instance`s from stamps: the one place an `Instance` is made.
+/// `names` holds the names of the threads the stamps name, looked up before
+/// a sweep could drop any (see `thread_names.rs`).
+fn instance_builder(r: &Registry, names: Names) -> impl Fn(&'static TypeEntry, Stamp, Option<ValueRef>) -> Instance {
     let age = Epoch::now().ager(r.epoch);
     move |entry, stamp, value| Instance {
         id: stamp.id,
         type_index: entry.index as u32,
         type_name: entry.name,
         site: stamp.site,
-        thread: threads.get(stamp.thread as usize).cloned().unwrap_or_else(|| Arc::from("?")),
+        thread: names.get(stamp.thread),
         age: age(stamp.created),
         value,
         debug: std::sync::OnceLock::new(),
@@ -219,8 +249,11 @@ fn instance_builder(r: &Registry) -> impl Fn(&'static TypeEntry, Stamp, Option<V
 /// formats its value when asked, like a snapshot's.
 pub(crate) fn collect_graph() -> Vec<super::held::Held> {
     let r = registry();
+    let reading = r.threads.reading();
     let taken = LiveWeaks::of(&r.entries(), &|_| true).upgrade();
-    let instance = instance_builder(r);
+    let names = reading.names_of(taken.iter().map(|s| s.stamp.thread).collect());
+    drop(reading);
+    let instance = instance_builder(r, names);
     // Strong counts read under the ledger's lock, less every temporary
     // reference instrack holds (this analysis's own included).
     let strong = strong_less_held(&taken);

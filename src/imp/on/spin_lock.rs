@@ -24,6 +24,17 @@ impl<T> SpinLock<T> {
 
     #[inline]
     pub(super) fn lock(&self) -> SpinGuard<'_, T> {
+        if self.locked.compare_exchange_weak(false, true, Acquire, Relaxed).is_err() {
+            self.wait();
+        }
+        SpinGuard { lock: self, value: Some(self.value.get_mut()) }
+    }
+
+    /// Takes the lock another holder has: out of line, so that the
+    /// uncontended `lock` keeps its caller's values in registers.
+    #[cold]
+    #[inline(never)]
+    fn wait(&self) {
         let mut spins = 0u32;
         while self.locked.compare_exchange_weak(false, true, Acquire, Relaxed).is_err() {
             spins += 1;
@@ -33,7 +44,6 @@ impl<T> SpinLock<T> {
                 yield_now();
             }
         }
-        SpinGuard { lock: self, value: Some(self.value.get_mut()) }
     }
 }
 

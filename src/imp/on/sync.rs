@@ -16,7 +16,7 @@ pub(super) use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 mod from_std {
     pub(crate) use std::hint::spin_loop;
     pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize};
-    pub(crate) use std::sync::{Mutex, MutexGuard};
+    pub(crate) use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
     #[cfg(test)]
     pub(crate) use std::thread;
     pub(crate) use std::thread::yield_now;
@@ -63,7 +63,7 @@ mod from_loom {
     pub(crate) use loom::hint::spin_loop;
     pub(crate) use loom::model;
     pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize};
-    pub(crate) use loom::sync::{Mutex, MutexGuard};
+    pub(crate) use loom::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
     pub(crate) use loom::thread;
     pub(crate) use loom::thread::yield_now;
 }

@@ -2,10 +2,20 @@
 //! slots, its block of ids; and the path for threads whose state is gone.
 //!
 //! **Invariant (nothing on the drop path needs the thread-local).** Drops
-//! run during thread-local destruction, where `LocalKey::with` aborts: every
-//! access goes through `try_with`, and when it fails the registration or
-//! drop is counted in the type's exiting cell, under the registry's
-//! `exiting` mutex, which makes its holder that cell's single writer.
+//! run during thread-local destruction, where `LocalKey::with` aborts: the
+//! state is reached through [`STATE`], a pointer in a thread-local with no
+//! destructor (always readable), non-null only while [`OWNER`], the lazy
+//! thread-local that owns the state, is alive; when it is null and `OWNER`
+//! can no longer be made, the registration or drop is counted in the type's
+//! exiting cell, under the registry's `exiting` mutex, which makes its
+//! holder that cell's single writer.
+//!
+//! **Invariant (one use of the state at a time).** The state is borrowed
+//! `&mut` from the pointer only by [`with_thread_state`] and for the span of
+//! its closure, and no closure passed to it registers or drops a token or
+//! runs user code (they take slots, ids and cells, and at most a registry
+//! lock): uses of one thread's state never nest, which a `RefCell` would
+//! check at a cost of four instructions per use on the hot path.
 //!
 //! **Invariant (ids only grow per thread).** A thread's ids come from blocks
 //! of [`ID_BLOCK`] taken from a global counter, so a thread's ids are
@@ -19,15 +29,14 @@ use super::entry::TypeEntry;
 use super::registry::registry;
 use super::slot::{Slot, CHUNK};
 use super::sync::Relaxed;
+use super::thread_names::EXITING_THREAD;
 use crate::lock::lock;
 use crate::site::Site;
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::sync::Arc;
 
 /// Ids are handed to threads in blocks, so that making an id is a local add.
 const ID_BLOCK: u64 = 1024;
-/// Thread index used for registrations made while a thread's locals are gone.
-pub(crate) const EXITING_THREAD: u32 = 0;
 
 /// What one thread owns in the registry.
 pub(super) struct ThreadState {
@@ -41,7 +50,33 @@ pub(super) struct ThreadState {
 }
 
 thread_local! {
-    static THREAD_STATE: RefCell<ThreadState> = RefCell::new(ThreadState::new());
+    /// This thread's state while [`OWNER`] is alive, else null. No
+    /// destructor and a constant initializer: reading it is one load.
+    static STATE: Cell<*mut ThreadState> = const { Cell::new(std::ptr::null_mut()) };
+    /// Owns this thread's state: made on first use, frees it at thread exit.
+    static OWNER: Owner = Owner::new();
+}
+
+/// The owner of a thread's [`ThreadState`]; see the module docs.
+struct Owner(*mut ThreadState);
+
+impl Owner {
+    fn new() -> Owner {
+        let state = Box::into_raw(Box::new(ThreadState::new()));
+        STATE.set(state);
+        Owner(state)
+    }
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        // Unpublished first: drops that run after this (other thread-locals'
+        // destructors) take the exiting path.
+        STATE.set(std::ptr::null_mut());
+        // SAFETY: made by `Box::into_raw` in `Owner::new`, freed only here;
+        // no use of it is running (one use at a time, see the module docs).
+        drop(unsafe { Box::from_raw(self.0) });
+    }
 }
 
 impl ThreadState {
@@ -49,12 +84,10 @@ impl ThreadState {
         let current = std::thread::current();
         let name: Arc<str> = match current.name() {
             Some(name) => Arc::from(name),
-            None => Arc::from(format!("{:?}", current.id())),
+            None => Arc::from(unnamed(current.id())),
         };
-        let mut threads = lock(&registry().threads);
-        threads.push(name);
         ThreadState {
-            thread: (threads.len() - 1) as u32,
+            thread: registry().threads.add(name),
             cells: Vec::new(),
             entries: Vec::new(),
             free: Vec::new(),
@@ -83,7 +116,25 @@ impl ThreadState {
         cell
     }
 
-    #[inline]
+    /// The registration when everything it needs is at hand (a cell for
+    /// the type, a free slot, an id left in the block); `None` otherwise,
+    /// having changed nothing. Calls nothing: no register is saved.
+    #[inline(always)]
+    fn try_register(&mut self, entry: &'static TypeEntry, site: &'static Site, now: u64) -> Option<&'static Slot> {
+        let cell = (*self.cells.get(entry.index)?)?;
+        if self.next_id == self.end_id {
+            return None;
+        }
+        let slot = self.free.pop()?;
+        let id = self.next_id;
+        self.next_id += 1;
+        slot.fill(id, entry, site, self.thread, now);
+        entry.note_created(cell);
+        Some(slot)
+    }
+
+    #[cold]
+    #[inline(never)]
     fn register(&mut self, entry: &'static TypeEntry, site: &'static Site, now: u64) -> &'static Slot {
         let cell = self.cell(entry);
         let slot = match self.free.pop() {
@@ -106,7 +157,21 @@ impl ThreadState {
         self.next_id - 1
     }
 
-    #[inline]
+    /// The drop's count when the thread has a cell for the type and room
+    /// for the slot; `false` otherwise, having changed nothing.
+    #[inline(always)]
+    fn try_unregister(&mut self, entry: &'static TypeEntry, slot: &'static Slot) -> bool {
+        let Some(Some(cell)) = self.cells.get(entry.index) else { return false };
+        if self.free.len() >= 2 * CHUNK || self.free.len() == self.free.capacity() {
+            return false;
+        }
+        CounterCell::bump(&cell.dropped);
+        self.free.push(slot);
+        true
+    }
+
+    #[cold]
+    #[inline(never)]
     fn unregister(&mut self, entry: &'static TypeEntry, slot: &'static Slot) {
         let cell = self.cell(entry);
         CounterCell::bump(&cell.dropped);
@@ -148,15 +213,55 @@ impl Drop for ThreadState {
                 lock(&entry.spare_cells).push(cell);
             }
         }
-        registry().give_slots(std::mem::take(&mut self.free));
+        let r = registry();
+        r.give_slots(std::mem::take(&mut self.free));
+        // Its last stamp is made: its name stays only while instances need it.
+        r.thread_exited(self.thread);
     }
 }
 
 /// Runs `f` on this thread's state, or returns `None` while it is being
-/// destroyed (drops during thread-local destruction) or already borrowed.
+/// destroyed or after (drops during thread-local destruction). `f` must not
+/// register or drop a token, nor run user code (see the module docs).
 #[inline]
 pub(super) fn with_thread_state<R>(f: impl FnOnce(&mut ThreadState) -> R) -> Option<R> {
-    THREAD_STATE.try_with(|state| state.try_borrow_mut().ok().map(|mut s| f(&mut s))).ok().flatten()
+    let state = STATE.get();
+    if state.is_null() {
+        return with_new_thread_state(f);
+    }
+    // SAFETY: non-null only while `OWNER` owns the state; `&mut` for the
+    // span of `f`, and uses never nest (see the module docs).
+    Some(f(unsafe { &mut *state }))
+}
+
+/// [`with_thread_state`] on a thread whose state is not made yet, or gone.
+#[cold]
+#[inline(never)]
+fn with_new_thread_state<R>(f: impl FnOnce(&mut ThreadState) -> R) -> Option<R> {
+    // Makes the state on first use; fails while the thread's locals are
+    // being destroyed, or after.
+    let state = OWNER.try_with(|owner| owner.0).ok()?;
+    // SAFETY: as in `with_thread_state`.
+    Some(f(unsafe { &mut *state }))
+}
+
+/// The calling thread's cell for `entry`, a fresh id and the thread's
+/// index, when all are at hand (the caller is then the cell's single
+/// writer); `None` otherwise, having changed nothing: use [`as_writer`].
+#[inline]
+pub(super) fn writer(entry: &'static TypeEntry) -> Option<(&'static CounterCell, u64, u32)> {
+    let state = STATE.get();
+    if state.is_null() {
+        return None;
+    }
+    // SAFETY: as in `with_thread_state`.
+    let s = unsafe { &mut *state };
+    let cell = (*s.cells.get(entry.index)?)?;
+    if s.next_id == s.end_id {
+        return None;
+    }
+    s.next_id += 1;
+    Some((cell, s.next_id - 1, s.thread))
 }
 
 /// Runs `f` as the single writer of the calling thread's cell for `entry`,
@@ -179,10 +284,24 @@ fn as_exiting_writer<R>(entry: &'static TypeEntry, f: impl FnOnce(&'static Count
     f(entry.exiting, r.next_id.fetch_add(1, Relaxed), EXITING_THREAD)
 }
 
-/// Registers a new `Tracked` instance: fills a slot and counts it.
+/// Registers a new `Tracked` instance: fills a slot and counts it. The
+/// common case calls nothing; the rest is in [`register_cold`].
 #[inline]
 pub(super) fn register(entry: &'static TypeEntry, site: &'static Site) -> &'static Slot {
     let now = super::clock::ticks();
+    let state = STATE.get();
+    if !state.is_null() {
+        // SAFETY: as in `with_thread_state`.
+        if let Some(slot) = unsafe { &mut *state }.try_register(entry, site, now) {
+            return slot;
+        }
+    }
+    register_cold(entry, site, now)
+}
+
+#[cold]
+#[inline(never)]
+fn register_cold(entry: &'static TypeEntry, site: &'static Site, now: u64) -> &'static Slot {
     match with_thread_state(|s| s.register(entry, site, now)) {
         Some(slot) => slot,
         None => register_exiting(entry, site, now),
@@ -204,9 +323,20 @@ fn register_exiting(entry: &'static TypeEntry, site: &'static Site, now: u64) ->
 }
 
 /// Counts the drop of the instance in `slot` (already cleared) in the
-/// dropping thread's cell, and gives the slot back.
+/// dropping thread's cell, and gives the slot back. The common case calls
+/// nothing; the rest is in [`unregister_cold`].
 #[inline]
 pub(super) fn unregister(entry: &'static TypeEntry, slot: &'static Slot) {
+    let state = STATE.get();
+    // SAFETY: as in `with_thread_state`.
+    if state.is_null() || !unsafe { &mut *state }.try_unregister(entry, slot) {
+        unregister_cold(entry, slot);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn unregister_cold(entry: &'static TypeEntry, slot: &'static Slot) {
     if with_thread_state(|s| s.unregister(entry, slot)).is_none() {
         unregister_exiting(entry, slot);
     }
@@ -219,4 +349,14 @@ fn unregister_exiting(entry: &'static TypeEntry, slot: &'static Slot) {
     let _writer = lock(&r.exiting);
     CounterCell::bump(&entry.exiting.dropped);
     r.give_slots(vec![slot]);
+}
+
+/// How an unnamed thread is shown: `#5` (reports read `thread #5`), the
+/// number of its `ThreadId`, whose `Debug` text is `ThreadId(5)`.
+fn unnamed(id: std::thread::ThreadId) -> String {
+    let debug = format!("{id:?}");
+    match debug.strip_prefix("ThreadId(").and_then(|n| n.strip_suffix(')')) {
+        Some(n) => format!("#{n}"),
+        None => debug,
+    }
 }

@@ -92,16 +92,30 @@ impl<W: WeakRef> WeakList<W> {
 
     /// Adds an entry; prunes first if the list has doubled since the last
     /// pruning. Returns by how much the list's length changed.
+    #[inline(always)]
     pub(super) fn push(&mut self, entry: WeakEntry<W>) -> isize {
         // A value that lived and died since the last registration takes its
         // place: its allocation is freed now, while the allocator can still
         // reuse it, instead of at the next pruning.
         if let Some(last) = self.entries.last_mut() {
             if !last.weak.alive() {
-                *last = entry;
+                // Written first, dropped after: the new entry stays in registers.
+                drop(std::mem::replace(last, entry));
                 return 0;
             }
         }
+        let before = self.entries.len();
+        if before >= self.prune_at || before == self.entries.capacity() {
+            return self.push_cold(entry);
+        }
+        self.entries.push(entry);
+        1
+    }
+
+    /// [`push`](Self::push) when the list must prune or grow first.
+    #[cold]
+    #[inline(never)]
+    fn push_cold(&mut self, entry: WeakEntry<W>) -> isize {
         let before = self.entries.len();
         if before >= self.prune_at {
             self.prune();
@@ -135,6 +149,11 @@ impl<W: WeakRef> WeakList<W> {
     /// Whether a live entry refers to the value at `addr`.
     pub(super) fn holds(&self, addr: *const ()) -> bool {
         self.entries.iter().any(|h| h.weak.alive() && std::ptr::eq(h.weak.addr(), addr))
+    }
+
+    /// The thread index in each live entry's stamp.
+    pub(super) fn live_threads(&self) -> impl Iterator<Item = u32> + '_ {
+        self.entries.iter().filter(|h| h.weak.alive()).map(|h| h.stamp.thread)
     }
 
     pub(super) fn live(&self) -> usize {
