@@ -253,11 +253,13 @@ impl Graph {
         at.map(|k| self.sink.path(self.out_paths[holder][k])).unwrap_or_default()
     }
 
-    /// The public view of node `i`; with its `Debug` text if `with_debug`
-    /// (user code, run with no lock held).
-    pub(super) fn node(&self, i: usize, with_debug: bool) -> RefNode {
+    /// The public view of node `i`. Its `Debug` text (user code, run with no
+    /// lock held) is formatted now if `format_now`, from the value this graph
+    /// holds; otherwise on the first `Instance::debug`, from the live value:
+    /// for results that print few of their nodes.
+    pub(super) fn node(&self, i: usize, format_now: bool) -> RefNode {
         let mut instance = self.held[i].instance().clone();
-        if with_debug {
+        if format_now {
             instance.debug = OnceLock::from(self.held[i].debug().map(String::into_boxed_str));
         }
         RefNode { instance, strong: self.held[i].strong(), outside: self.outside[i], note: self.notes[i].clone() }

@@ -77,10 +77,15 @@ type Shape = (Vec<Site>, Vec<(Site, Site, EdgePath)>);
 type Site = (&'static str, &'static str, u32);
 
 fn shape(cycle: &Cycle) -> Shape {
-    let site_of = |id: u64| {
-        let node = cycle.members().iter().chain(cycle.kept_alive()).find(|m| m.instance().id() == id);
-        node.map_or(("", "", 0), |m| (m.instance().type_name(), m.instance().file(), m.instance().line()))
-    };
+    // A map, not a search per edge: a component of 100k members has 100k
+    // edges, and searching the members for each took seconds.
+    let sites: HashMap<u64, Site> = cycle
+        .members()
+        .iter()
+        .chain(cycle.kept_alive())
+        .map(|m| (m.instance().id(), (m.instance().type_name(), m.instance().file(), m.instance().line())))
+        .collect();
+    let site_of = |id: u64| sites.get(&id).copied().unwrap_or(("", "", 0));
     let mut members: Vec<Site> = cycle.members().iter().map(|m| site_of(m.instance().id())).collect();
     members.sort_unstable();
     let mut edges: Vec<(Site, Site, EdgePath)> = cycle

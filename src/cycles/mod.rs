@@ -49,6 +49,10 @@ use std::collections::HashSet;
 /// [`Cycles::groups`] sorts them by shape, and its `Display` prints each
 /// shape once, naming the field (and closure) of each reference:
 /// `Session #12 .on_close → closure (src/main.rs:44) → Session #12`.
+/// No `Debug` runs during the analysis: a member's text is formatted when it
+/// is printed or asked for ([`Instance::debug`](crate::Instance::debug)),
+/// like a snapshot's, so `Display` formats one cycle per shape however many
+/// there are.
 ///
 /// # Locking behaviour
 /// Analyses (this, [`why_alive`], [`graph_dot`]) run one at a time: one on
@@ -103,8 +107,11 @@ pub fn find_cycles() -> Cycles {
             Cycle {
                 edges,
                 paths,
-                members: members.iter().map(|&i| graph.node(i, true)).collect(),
-                kept_alive: kept.iter().map(|&i| graph.node(i, true)).collect(),
+                // `Debug` text formatted when printed: `Display` shows one
+                // cycle of each shape, and formatting 100k members up front
+                // cost seconds (a cyclic `Debug` is read to 16K characters).
+                members: members.iter().map(|&i| graph.node(i, false)).collect(),
+                kept_alive: kept.iter().map(|&i| graph.node(i, false)).collect(),
             }
         })
         .collect();

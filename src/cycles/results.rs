@@ -48,7 +48,11 @@ pub struct RefNode {
 }
 
 impl RefNode {
-    /// The instance: id, type, site, thread, age, and its `Debug` text.
+    /// The instance: id, type, site, thread, age, and its `Debug` text. From
+    /// [`find_cycles`](crate::find_cycles), the text is formatted on the first
+    /// [`Instance::debug`] (printing the node asks for it), from the live value,
+    /// as a snapshot's is; from [`why_alive`](crate::why_alive) and
+    /// [`graph_dot`](crate::graph_dot), during the analysis.
     pub fn instance(&self) -> &Instance {
         &self.instance
     }

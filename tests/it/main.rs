@@ -11,6 +11,7 @@ mod backtraces;
 #[cfg(feature = "http")]
 mod browser;
 mod counting;
+mod cycle_cost;
 mod cycles;
 mod derive;
 mod diff;

@@ -28,7 +28,8 @@ pub(super) trait HeldValue {
 }
 
 impl Held {
-    /// The instance, without its `Debug` text.
+    /// The instance; its `Debug` text is formatted on the first
+    /// `Instance::debug`, from the live value (user code, no lock held).
     pub(crate) fn instance(&self) -> &Instance {
         &self.instance
     }

@@ -189,10 +189,10 @@ pub(crate) struct TemporaryRef {
     pub(super) entry: &'static TypeEntry,
     pub(super) stamp: Stamp,
     /// `None` only while it drops.
-    value: Option<Strong>,
+    pub(super) value: Option<Strong>,
 }
 
-enum Strong {
+pub(super) enum Strong {
     Arc(Arc<dyn Any + Send + Sync>),
     Rc(Rc<dyn Any>),
 }

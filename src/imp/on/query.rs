@@ -14,7 +14,7 @@
 
 use super::clock::{ticks, Epoch};
 use super::entry::TypeEntry;
-use super::ledger::{owners, strong_less_held, take_all, TemporaryRef};
+use super::ledger::{owners, strong_less_held, take_all, Strong, TemporaryRef};
 use super::registry::{known, registry, Registry};
 use super::slot::{Record, Slot};
 use super::stamp::Stamp;
@@ -245,7 +245,8 @@ fn instance_builder(r: &Registry, names: Names) -> impl Fn(&'static TypeEntry, S
 }
 
 /// Every live shared instance with a temporary strong reference, for the
-/// reference-graph analysis.
+/// reference-graph analysis. No `Debug` runs here: each `Held`'s instance
+/// formats its value when asked, like a snapshot's.
 pub(crate) fn collect_graph() -> Vec<super::held::Held> {
     let r = registry();
     let reading = r.threads.reading();
@@ -260,10 +261,20 @@ pub(crate) fn collect_graph() -> Vec<super::held::Held> {
         .into_iter()
         .zip(strong)
         .map(|(s, strong)| super::held::Held {
-            instance: instance(s.entry, s.stamp, None),
+            instance: instance(s.entry, s.stamp, Some(value_ref(&s))),
             addr: s.addr(),
             strong,
             value: Box::new(s),
         })
         .collect()
+}
+
+/// Where a held instance is registered, so that its `Debug` text is
+/// formatted only if asked for (`Instance::debug`), as a snapshot's is: an
+/// analysis of 100k instances prints a few of them.
+fn value_ref(held: &TemporaryRef) -> ValueRef {
+    match &held.value {
+        Some(Strong::Arc(a)) => ValueRef(Registered::Arc(held.entry, held.stamp, Arc::downgrade(a))),
+        _ => ValueRef(Registered::Rc(held.entry, held.stamp)),
+    }
 }

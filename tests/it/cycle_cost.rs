@@ -1,0 +1,88 @@
+//! What cycle finding spends in the values' `Debug`, counted in calls, not
+//! timed: `find_cycles` formats a member only when it is printed. Formatting
+//! every member up front made 50k two-node cycles with a derived `Debug`
+//! take 25–35 s (each member's `Debug` recurses through its cycle and is read
+//! to 16K characters to find its top level).
+
+use instrack::{find_cycles, track, Edges, Trace};
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::rc::Rc;
+
+thread_local! {
+    /// Calls into `Pair`'s `Debug` on this thread (its values are `Rc`s:
+    /// no other thread formats them).
+    static CALLS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn calls() -> usize {
+    CALLS.with(Cell::get)
+}
+
+struct Pair {
+    label: u32,
+    other: RefCell<Option<Rc<Pair>>>,
+}
+
+/// The derived `Debug`, counting its calls: it recurses through the cycle.
+impl fmt::Debug for Pair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        CALLS.with(|c| c.set(c.get() + 1));
+        f.debug_struct("Pair").field("label", &self.label).field("other", &self.other).finish()
+    }
+}
+
+impl Trace for Pair {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        edges.field("other", &self.other);
+    }
+}
+
+/// `n` leaked two-node cycles, all made at the same sites (one shape).
+fn leak_pairs(n: u32) {
+    for i in 0..n {
+        let a = Rc::new(Pair { label: 2 * i, other: RefCell::new(None) });
+        let b = Rc::new(Pair { label: 2 * i + 1, other: RefCell::new(Some(a.clone())) });
+        *a.other.borrow_mut() = Some(b.clone());
+        track!(&a);
+        track!(&b);
+    }
+}
+
+#[test]
+fn find_cycles_formats_only_the_members_it_prints() {
+    if !instrack::ENABLED {
+        return;
+    }
+    // What formatting one member costs: the bounded writer stops a `Debug`
+    // that recurses forever after its 16K-character input limit.
+    leak_pairs(1);
+    let one = instrack::snapshot().narrow("Pair").instances().last().cloned().unwrap();
+    let before = calls();
+    assert!(one.debug().unwrap().starts_with("Pair { label: "));
+    let per_member = calls() - before;
+    assert!((1..1_000).contains(&per_member), "{per_member} calls to format one cyclic value");
+
+    leak_pairs(50);
+    let before = calls();
+    let cycles = find_cycles();
+    assert_eq!(calls() - before, 0, "find_cycles ran Debug before anything was printed");
+    let pairs: Vec<_> = cycles.iter().filter(|c| c.members()[0].instance().type_name().ends_with("Pair")).collect();
+    assert_eq!(pairs.len(), 51);
+    // Printed, the 51 cycles are one shape: one example, two members formatted.
+    let text = cycles.to_string();
+    assert!(text.contains("51 leaked cycles like this one"), "{text}");
+    assert!(text.contains("  Pair { label: "), "{text}");
+    let printed = calls() - before;
+    assert!(printed <= 3 * per_member, "{printed} calls to print one example ({per_member} per member)");
+    // Each member still gives its text when asked, once.
+    for member in pairs.iter().flat_map(|c| c.members()) {
+        let label = member.instance().debug().unwrap();
+        assert!(label.starts_with("Pair { label: ") && label.ends_with(" … }"), "{label}");
+    }
+    let asked = calls();
+    for member in pairs.iter().flat_map(|c| c.members()) {
+        member.instance().debug().unwrap();
+    }
+    assert_eq!(calls(), asked, "a member's text is formatted once");
+}
