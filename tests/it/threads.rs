@@ -226,6 +226,9 @@ fn an_instance_made_on_an_exited_thread_keeps_its_name() {
             );
         }
         snapshots += 1;
+        // Let the churn run: under valgrind, which runs one thread at a
+        // time, a loop of snapshots alone would starve it for minutes.
+        thread::sleep(std::time::Duration::from_millis(1));
     }
     churn.join().unwrap();
     let snap = instrack::snapshot();
