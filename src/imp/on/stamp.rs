@@ -42,6 +42,13 @@ impl Moment {
     /// A moment at `ticks` in no task, for the models and tests.
     #[cfg(test)]
     pub(super) fn at(ticks: u64) -> Moment {
-        Moment { ticks, task: Task::NONE }
+        Moment::in_task(ticks, 0)
+    }
+
+    /// A moment at `ticks` in the task numbered `task` (with the feature
+    /// `tokio`; in none without), for the models.
+    #[cfg(test)]
+    pub(super) fn in_task(ticks: u64, task: u64) -> Moment {
+        Moment { ticks, task: Task::numbered(task) }
     }
 }

@@ -3,13 +3,15 @@
 //!
 //! Without the feature `tokio` both are empty: a slot and a stamp are no
 //! larger and a registration does no more than before the feature existed.
-//! With it, a registration asks tokio once (`crate::task::current`) and
-//! stores one more word.
+//! With it, a registration asks tokio once and stores one more word. The
+//! model checks (`--cfg loom`, where tokio cannot be built: it has a loom
+//! mode of its own) keep the word, always 0, so that the slot's model checks
+//! the seqlock with the task in it.
 
 use crate::task::TaskId;
 
 cfg_if::cfg_if! {
-    if #[cfg(feature = "tokio")] {
+    if #[cfg(any(feature = "tokio", loom))] {
         use super::sync::{AtomicU64, Relaxed};
 
         /// The task's number, 0 for "made outside a task".
@@ -17,18 +19,25 @@ cfg_if::cfg_if! {
         pub(super) struct Task(u64);
 
         impl Task {
-            #[cfg(test)]
-            pub(super) const NONE: Task = Task(0);
 
             /// The task running on this thread now: one call into tokio,
             /// which reads its thread-local context.
             #[inline(always)]
             pub(super) fn current() -> Task {
-                Task(tokio::task::try_id().map_or(0, crate::task::number_of))
+                #[cfg(feature = "tokio")]
+                return Task(tokio::task::try_id().map_or(0, crate::task::number_of));
+                #[cfg(not(feature = "tokio"))]
+                Task(0)
             }
 
             pub(super) fn id(self) -> Option<TaskId> {
                 TaskId::from_u64(self.0)
+            }
+
+            /// The task numbered `n` (0: none), for the models.
+            #[cfg(test)]
+            pub(super) fn numbered(n: u64) -> Task {
+                Task(n)
             }
         }
 
@@ -56,8 +65,6 @@ cfg_if::cfg_if! {
         pub(super) struct Task;
 
         impl Task {
-            #[cfg(test)]
-            pub(super) const NONE: Task = Task;
 
             #[inline(always)]
             pub(super) fn current() -> Task {
@@ -66,6 +73,12 @@ cfg_if::cfg_if! {
 
             pub(super) fn id(self) -> Option<TaskId> {
                 None
+            }
+
+            /// Nothing, for the models.
+            #[cfg(test)]
+            pub(super) fn numbered(_: u64) -> Task {
+                Task
             }
         }
 
