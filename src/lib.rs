@@ -40,7 +40,8 @@
 //!   constructor, `track!` records the constructor's caller (see [`track!`]);
 //!   [`Snapshot::by_site`] groups the live instances by site; clones are
 //!   marked ([`Instance::clone_of`]); [`capture_backtraces`] (or
-//!   `INSTRACK_BACKTRACE=1`) keeps a creation backtrace per instance.
+//!   `INSTRACK_BACKTRACE=1`) keeps a creation backtrace per instance; with
+//!   `tokio`, each instance names the task that made it ([`Instance::task`]).
 //! - **Shared values.** `track!(&arc)` or `track!(&rc)` registers a value
 //!   shared through `Arc` or `Rc` by weak reference (it never keeps it alive);
 //!   [`live`] and [`live_rc`] return the live ones, and reports print their
