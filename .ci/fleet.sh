@@ -49,6 +49,25 @@ grep -qE '^instrack_live_instances\{type="prometheus::Session"\} [0-9]+' <<<"$me
   { printf '%s\n' "$metrics_text"; fail "/metrics has no live count of prometheus::Session"; }
 assert_contains "$metrics_text" 'instrack_live_instances{type="other"} 0' "/metrics has no empty other row"
 
+# The README's alert rule and Grafana queries, run by Prometheus's own
+# engine: promtool's unit tests feed it four instances' series and check
+# when the alert fires, for which type, and what each query returns. The
+# rule is taken from the README as written; the test file holds the queries,
+# which must be the README's.
+step "metrics: the README's alert rule and queries under promtool's unit tests"
+need promtool prometheus
+rules_dir=$(mktemp -d)
+cp .ci/prometheus/rules_test.yml "$rules_dir/"
+awk '/^```yaml$/{f=1;next} /^```$/{if(f){exit}} f' README.md >"$rules_dir/rules.yml"
+grep -q InstrackTypeKeepsGrowing "$rules_dir/rules.yml" || fail "no alert rule in the README's yaml block"
+queries=$(sed -n "s/^      - expr: '\(.*\)'$/\1/p" .ci/prometheus/rules_test.yml)
+[ "$(wc -l <<<"$queries")" = 2 ] || fail "expected the README's two queries in rules_test.yml: $queries"
+while IFS= read -r query; do
+  grep -qF "$query" README.md || fail "the README lacks the query: $query"
+done <<<"$queries"
+promtool check rules "$rules_dir/rules.yml"
+promtool test rules "$rules_dir/rules_test.yml"
+
 # A multi-thread runtime's tasks make, move and drop instances while threads
 # query; each mode: debug (tracking on), compiled out, release + tracking;
 # with serde and html, the JSON and the page show the task too.
