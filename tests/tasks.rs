@@ -227,3 +227,33 @@ fn reports_by_site_groups_json_and_the_page_show_the_task() {
     }
     drop(jobs);
 }
+
+#[derive(Clone)]
+struct ClonedJob {
+    _t: Tracked<Self>,
+}
+
+/// A clone is a new instance: it names the task that cloned it, and
+/// a clone made outside any task names none.
+#[test]
+fn a_clone_names_the_task_that_made_the_clone() {
+    let rt = runtime();
+    let (original, made_in) =
+        rt.block_on(async { tokio::spawn(async { (ClonedJob { _t: track!() }, here()) }).await.unwrap() });
+    let cloner = original.clone();
+    let (copy, cloned_in) =
+        rt.block_on(async move { tokio::spawn(async move { (cloner.clone(), here()) }).await.unwrap() });
+    let outside = original.clone();
+    let snap = instrack::snapshot().narrow("ClonedJob");
+    if !instrack::ENABLED {
+        return;
+    }
+    let task_of = |job: &ClonedJob| snap.instances().find(|i| Some(i.id()) == job._t.id()).unwrap().task();
+    assert!(made_in.is_some() && cloned_in.is_some() && made_in != cloned_in);
+    assert_eq!(task_of(&original), made_in);
+    assert_eq!(task_of(&copy), cloned_in);
+    assert_eq!(task_of(&outside), None);
+    let clone_of = |job: &ClonedJob| snap.instances().find(|i| Some(i.id()) == job._t.id()).unwrap().clone_of();
+    assert_eq!(clone_of(&outside), original._t.id(), "still marked as a clone");
+    assert!(clone_of(&copy).is_some(), "a clone of a clone, marked too");
+}

@@ -3,7 +3,9 @@
 //!
 //! Without the feature `tokio` both are empty: a slot and a stamp are no
 //! larger and a registration does no more than before the feature existed.
-//! With it, a registration asks tokio once and stores one more word. The
+//! With it, a registration asks tokio once and stores one more word. On a
+//! thread that never ran tokio, that first question sets up tokio's
+//! thread-local context, as any call into tokio does there. The
 //! model checks (`--cfg loom`, where tokio cannot be built: it has a loom
 //! mode of its own) keep the word, always 0, so that the slot's model checks
 //! the seqlock with the task in it.
