@@ -19,8 +19,11 @@
 
 use common::{Marked, Plain};
 use instrack::track;
+use loops::{plain_loop, tracked_loop};
 
 mod common;
+#[path = "common/loops.rs"]
+mod loops;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -110,20 +113,6 @@ const BUDGETS: &[Budget] = &[
         reason: "everything unoptimized: at most what it cost before the shim (1,972)",
     },
 ];
-
-#[inline(never)]
-fn plain_loop(n: u64) {
-    for i in 0..n {
-        drop(black_box(Plain { id: black_box(i), name: "x" }));
-    }
-}
-
-#[inline(never)]
-fn tracked_loop(n: u64) {
-    for i in 0..n {
-        drop(black_box(Marked { id: black_box(i), name: "x", _t: track!() }));
-    }
-}
 
 #[inline(never)]
 fn nothing_loop(n: u64, original: &Marked) {
