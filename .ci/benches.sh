@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh"
 step "benches compile in both modes"
 cargo bench --no-run -q
 cargo bench --no-run -q --features tracking
+cargo bench --no-run -q --features tracking,tokio
 cargo bench --no-run -q --features html,tracking --bench html
 
 # Fails if a report, the by-site text or the page costs more than 10x the
@@ -26,3 +27,10 @@ cargo bench -q --bench watch --features tracking
 step "the hot paths within their instruction budgets (callgrind)"
 need valgrind
 cargo bench -q --bench instructions --features tracking
+
+# With the feature `tokio` a registration asks tokio for the current task:
+# each path, outside a task and inside one, within its budget plus
+# TOKIO_ALLOWANCE (20, issue 19); compiled out, still exactly nothing.
+step "the hot paths with the feature tokio: budget + 20, in and out of a task (callgrind)"
+cargo bench -q --bench instructions --features tracking,tokio
+cargo bench -q --bench instructions --features tokio

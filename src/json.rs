@@ -39,7 +39,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// |---|---|
 /// | `counts` | `live`, `total`, `peak` |
 /// | `type_counts` | `type`, `live`, `total`, `peak`, `estimated_bytes` (`null` when unknown) |
-/// | `instance` | `id`, `type`, `module`, `file`, `line`, `thread`, `age_secs`, `debug` (`null` for `Tracked` fields), `clone_of` (`null` but for clones) |
+/// | `instance` | `id`, `type`, `module`, `file`, `line`, `thread`, `age_secs`, `debug` (`null` for `Tracked` fields), `clone_of` (`null` but for clones), `task` (the tokio task's id, `null` outside a task or without the feature `tokio`) |
 /// | `snapshot` | `enabled`, `taken_unix_secs`, `types` (type_counts), `instances`, `unmatched`, `pattern` (`null` unless narrowed) |
 /// | `type_diff` | `type`, `created`, `dropped`, `net`, `live` |
 /// | `diff` | `interval_secs`, `types` (type_diff), `new_instances` |
@@ -168,7 +168,8 @@ impl Fields for Instance {
         map.serialize_entry("thread", self.thread())?;
         map.serialize_entry("age_secs", &secs(self.age()))?;
         map.serialize_entry("debug", &self.debug())?;
-        map.serialize_entry("clone_of", &self.clone_of())
+        map.serialize_entry("clone_of", &self.clone_of())?;
+        map.serialize_entry("task", &self.task().map(crate::TaskId::as_u64))
     }
 }
 

@@ -40,7 +40,8 @@
 //!   constructor, `track!` records the constructor's caller (see [`track!`]);
 //!   [`Snapshot::by_site`] groups the live instances by site; clones are
 //!   marked ([`Instance::clone_of`]); [`capture_backtraces`] (or
-//!   `INSTRACK_BACKTRACE=1`) keeps a creation backtrace per instance.
+//!   `INSTRACK_BACKTRACE=1`) keeps a creation backtrace per instance; with
+//!   `tokio`, each instance names the task that made it ([`Instance::task`]).
 //! - **Shared values.** `track!(&arc)` or `track!(&rc)` registers a value
 //!   shared through `Arc` or `Rc` by weak reference (it never keeps it alive);
 //!   [`live`] and [`live_rc`] return the live ones, and reports print their
@@ -134,6 +135,7 @@
 //! | `http` | `serve`: the page, the reports and the JSON live on a loopback address, GET only, bounded clients (enables `html`, `serde`) | `httparse` |
 //! | `metrics` | each `Sampler` sample published per type (`instrack_live_instances`, `instrack_created_total`, `instrack_estimated_bytes`, `instrack_suspect`) through the `metrics` facade, top types plus `other`; `set_metrics_top_types` | `metrics` |
 //! | `derive` | `#[derive(instrack::Trace)]`: each field traced under its name, `#[trace(skip)]` to leave one out | `instrack-derive` (`syn`, `quote`, `proc-macro2`) |
+//! | `tokio` | each instance made in a tokio task records the task's id: [`Instance::task`], `task 17` in the reports, by-site groups, the page and the JSON | `tokio` (`rt` only) |
 //!
 //! # Counting
 //!
@@ -233,6 +235,7 @@ mod shared;
 mod site;
 mod snapshot;
 mod static_size;
+mod task;
 mod text;
 mod trace;
 mod tracked;
@@ -254,14 +257,9 @@ pub use cycles::{find_cycles, graph_dot, why_alive, Cycle, CycleGroup, Cycles, R
 pub use diff::{Diff, TypeDiff};
 #[cfg(feature = "http")]
 pub use http::{serve, Server, ServerBuilder, MAX_REQUEST_HEAD};
-/// Derives [`Trace`](trait@Trace) (feature `derive`): each field traced
-/// under its name, `#[trace(skip)]` to leave one out. See [`Trace`](trait@Trace).
+/// Derives [`Trace`](trait@Trace) (feature `derive`): each field traced under its name, `#[trace(skip)]` to skip one.
 #[cfg(feature = "derive")]
 pub use instrack_derive::Trace;
-#[cfg(feature = "serde")]
-pub use json::{to_json, SCHEMA_VERSION};
-#[cfg(feature = "serde")]
-pub use json_read::JsonError;
 pub use leaks::{
     checkpoint, checkpoint_all_threads, expect_dropped, survivors, Checkpoint, Downgrade, DropExpectation, WeakCount,
 };
@@ -269,11 +267,14 @@ pub use leaks::{
 pub use metrics_out::{metrics_top_types, set_metrics_top_types, DEFAULT_METRICS_TOP_TYPES};
 pub use shared::{live, live_rc};
 pub use snapshot::{counts, report, report_to, snapshot, BySite, Counts, Instance, SiteGroup, Snapshot, TypeCounts};
+pub use task::TaskId;
 pub use trace::{EdgePath, Edges, Trace, TracedFn};
 pub use tracked::Tracked;
 pub use watch::{growth, report_at_exit, ExitReport, Growth, GrowthEntry, Point, Sampler, Series, Suspect, Timeline};
 #[cfg(all(unix, feature = "signal"))]
 pub use watch::{report_on_signal, SignalReport};
+#[cfg(feature = "serde")]
+pub use {json::to_json, json::SCHEMA_VERSION, json_read::JsonError};
 
 /// Whether tracking is compiled into this build: `true` when instrack is built
 /// with `debug_assertions` or its `tracking` feature. See "Configuration" in

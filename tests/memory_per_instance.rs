@@ -1,5 +1,5 @@
 //! Registry memory per live `Tracked` instance: at most 48 bytes beyond the
-//! token itself. Measured with a counting global allocator, in a test binary
+//! token itself, and one word more with the feature `tokio` (the task). Measured with a counting global allocator, in a test binary
 //! of its own so that nothing else allocates meanwhile.
 
 use instrack::{track, Tracked};
@@ -24,7 +24,8 @@ fn a_live_instance_costs_at_most_48_bytes_of_registry_memory() {
         std::mem::size_of::<Tracked<Item>>()
     );
     if instrack::ENABLED {
-        assert!(per_instance <= 48.0, "{per_instance:.1} bytes per live instance");
+        let limit = if cfg!(feature = "tokio") { 56.0 } else { 48.0 };
+        assert!(per_instance <= limit, "{per_instance:.1} bytes per live instance, over {limit}");
         assert!(per_instance >= 8.0, "a record per instance must be somewhere: {per_instance:.1}");
     } else {
         assert_eq!(registry_bytes, 0);

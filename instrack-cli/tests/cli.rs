@@ -65,6 +65,25 @@ fn report_prints_a_snapshot_narrowed_or_a_timeline() {
     assert!(text.contains("suspect: fixtures::Session: +"), "{text}");
 }
 
+/// A file whose instances recorded a tokio task (a program built with the
+/// feature `tokio` writes `"task"`; the command reads it without that
+/// feature): the report prints it beside the thread.
+#[test]
+fn report_prints_the_task_a_file_recorded() {
+    let file = std::fs::read_to_string(data("after.json")).unwrap();
+    let tasked = file.replace(r#""clone_of":null}"#, r#""clone_of":null,"task":7}"#);
+    assert_ne!(tasked, file, "the fixture's instances have a clone_of field");
+    let with_tasks = temp("tasks.json");
+    std::fs::write(&with_tasks, tasked).unwrap();
+    let out = instrack(&["report", path(&with_tasks)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let expected =
+        std::fs::read_to_string(data("report.txt")).unwrap().replace("thread main  age", "thread main  task 7  age");
+    assert!(expected.contains("  task 7  "));
+    assert_eq!(stdout(&out), expected);
+    std::fs::remove_file(with_tasks).unwrap();
+}
+
 #[test]
 fn page_writes_one_html_file() {
     let page = temp("page.html");

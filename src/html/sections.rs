@@ -173,11 +173,20 @@ impl Page<'_> {
             site(out, group)?;
             out.push_str(" <span class=\"type\">");
             esc(out, group.type_name());
-            writeln!(out, "</span> ×{count}</summary>\n<table class=\"instances\"><tbody>")?;
+            write!(out, "</span> ×{count}")?;
+            match group.tasks() {
+                [] => {}
+                [task] => write!(out, " · task {task}")?,
+                tasks => write!(out, " · {} tasks", tasks.len())?,
+            }
+            writeln!(out, "</summary>\n<table class=\"instances\"><tbody>")?;
             // A group lists its ids oldest first, as the snapshot does.
             for i in group.ids().iter().take(INSTANCES_PER_SITE).filter_map(|id| instances.get(id)) {
                 write!(out, "<tr><td class=\"num\">#{}</td><td>thread ", i.id())?;
                 esc(out, i.thread());
+                if let Some(task) = i.task() {
+                    write!(out, " · task {task}")?;
+                }
                 write!(out, "</td><td>age {}</td><td class=\"debug\">", Age(i.age()))?;
                 if let Some(debug) = i.debug() {
                     esc(out, debug);

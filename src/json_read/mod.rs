@@ -30,6 +30,7 @@ use crate::json::SCHEMA_VERSION;
 use crate::pattern::Pattern;
 use crate::snapshot::{Counts, Instance, Snapshot, Taken, TypeCounts};
 use crate::watch::{Point, Timeline};
+use crate::TaskId;
 use fields::{describe, duration, nanos, Obj};
 use intern::{intern, site, type_index};
 use serde_json::Value;
@@ -148,7 +149,11 @@ impl Snapshot {
                 i.secs("age_secs")?,
             );
             let debug = OnceLock::from(i.opt_str("debug")?.map(Box::from));
-            instances.push(Instance { debug, clone_of: i.opt_u64("clone_of")?, ..read });
+            let task = match i.opt_u64("task")? {
+                None => None,
+                Some(n) => Some(TaskId::from_u64(n).ok_or_else(|| i.error("task", "0 is no task's id"))?),
+            };
+            instances.push(Instance { debug, clone_of: i.opt_u64("clone_of")?, task, ..read });
         }
         let unmatched = doc.strings("unmatched")?;
         let pattern = doc.opt_str("pattern")?;

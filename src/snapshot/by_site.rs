@@ -5,6 +5,7 @@
 use super::{Instance, Snapshot};
 use crate::pattern::short_generics;
 use crate::text::{plural, Escaped};
+use crate::TaskId;
 use std::fmt;
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ pub struct SiteGroup {
     type_name: &'static str,
     ids: Vec<u64>,
     threads: Vec<Arc<str>>,
+    tasks: Vec<TaskId>,
     backtrace: Option<crate::ShortBacktrace>,
 }
 
@@ -66,6 +68,11 @@ impl SiteGroup {
     pub fn threads(&self) -> impl Iterator<Item = &str> {
         self.threads.iter().map(|t| &**t)
     }
+    /// The tokio tasks that made them (feature `tokio`), each once, in
+    /// order; empty when none was made in a task.
+    pub fn tasks(&self) -> &[TaskId] {
+        &self.tasks
+    }
 
     /// Groups `instances` by site and type: largest group first.
     pub(crate) fn group<'a>(instances: impl IntoIterator<Item = &'a Instance>) -> Vec<SiteGroup> {
@@ -79,6 +86,7 @@ impl SiteGroup {
                 type_name: i.type_name,
                 ids: Vec::new(),
                 threads: Vec::new(),
+                tasks: Vec::new(),
                 backtrace: trace,
             });
             g.ids.push(i.id);
@@ -87,12 +95,17 @@ impl SiteGroup {
             if g.threads.last() != Some(&i.thread) {
                 g.threads.push(i.thread.clone());
             }
+            if let Some(task) = i.task.filter(|&t| g.tasks.last() != Some(&t)) {
+                g.tasks.push(task);
+            }
         }
         let mut groups: Vec<SiteGroup> = groups.into_values().collect();
         groups.sort_by_key(|g| std::cmp::Reverse(g.ids.len()));
         for g in &mut groups {
             g.threads.sort_unstable();
             g.threads.dedup();
+            g.tasks.sort_unstable();
+            g.tasks.dedup();
         }
         groups
     }
@@ -102,7 +115,8 @@ impl SiteGroup {
 const IDS_SHOWN: usize = 3;
 
 impl fmt::Display for SiteGroup {
-    /// `src/main.rs:14  demo::Widget  ×10  #3 #5 #7 …  (thread main)`
+    /// `src/main.rs:14  demo::Widget  ×10  #3 #5 #7 …  (thread main)`, and
+    /// with tasks `(thread w1, w2; task 17)` or `(thread w1; 10 tasks: 17 18 19 …)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = short_generics(self.type_name);
         write!(f, "{}:{}  {}  ×{} ", Escaped(self.file), self.line, Escaped(&name), self.ids.len())?;
@@ -116,6 +130,19 @@ impl fmt::Display for SiteGroup {
         for (i, thread) in self.threads().enumerate() {
             let comma = if i > 0 { ", " } else { "" };
             write!(f, "{comma}{}", Escaped(thread))?;
+        }
+        match self.tasks[..] {
+            [] => {}
+            [task] => write!(f, "; task {task}")?,
+            ref tasks => {
+                write!(f, "; {} tasks:", tasks.len())?;
+                for task in tasks.iter().take(IDS_SHOWN) {
+                    write!(f, " {task}")?;
+                }
+                if tasks.len() > IDS_SHOWN {
+                    write!(f, " …")?;
+                }
+            }
         }
         write!(f, ")")?;
         for frame in self.backtrace.iter().flat_map(|b| b.frames()) {

@@ -44,6 +44,8 @@ pub struct Instance {
     pub(crate) clone_of: Option<u64>,
     /// Captured when it was made, if backtraces were on (not yet resolved).
     pub(crate) backtrace: Option<Arc<std::backtrace::Backtrace>>,
+    /// The tokio task that made it (feature `tokio`).
+    pub(crate) task: Option<crate::TaskId>,
 }
 
 impl Instance {
@@ -126,6 +128,32 @@ impl Instance {
     pub fn thread(&self) -> &str {
         &self.thread
     }
+    /// The tokio task that made the instance (feature `tokio`), as
+    /// `tokio::task::try_id()` gave it then; `None` outside a task (and
+    /// always without the feature, but for snapshots read back from a file
+    /// that recorded tasks). Reports print it as `task 17` beside the thread.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[cfg(feature = "tokio")] {
+    /// struct Job { _t: instrack::Tracked<Self> }
+    ///
+    /// let runtime = tokio::runtime::Builder::new_multi_thread().build().unwrap();
+    /// let (job, made_in) = runtime.block_on(async {
+    ///     tokio::spawn(async { (Job { _t: instrack::track!() }, tokio::task::id()) }).await.unwrap()
+    /// });
+    /// let snap = instrack::snapshot().narrow("Job");
+    /// if instrack::ENABLED {
+    ///     let instance = snap.instances().next().unwrap();
+    ///     assert_eq!(instance.task(), Some(made_in.into()));
+    ///     assert_eq!(instance.task().unwrap().to_string(), made_in.to_string());
+    /// }
+    /// # drop(job);
+    /// # }
+    /// ```
+    pub fn task(&self) -> Option<crate::TaskId> {
+        self.task
+    }
     /// How old the instance was when the snapshot was taken.
     pub fn age(&self) -> Duration {
         self.age
@@ -186,7 +214,8 @@ impl Instance {
 #[cfg(feature = "serde")]
 impl Instance {
     /// An instance as a file records it: no live value to format (set
-    /// `debug` to the text the file kept), no clone mark, no backtrace.
+    /// `debug` to the text the file kept), no clone mark, no backtrace, no
+    /// task (set those the file kept).
     pub(crate) fn read_back(
         id: u64,
         type_index: u32,
@@ -206,6 +235,7 @@ impl Instance {
             debug: OnceLock::new(),
             clone_of: None,
             backtrace: None,
+            task: None,
         }
     }
 }
@@ -214,15 +244,29 @@ impl fmt::Display for Instance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "#{}  {}:{}  thread {}  age {}",
+            "#{}  {}:{}  thread {}{}  age {}",
             self.id,
             Escaped(self.site.file),
             self.site.line,
             Escaped(&self.thread),
+            InTask(self.task),
             Age(self.age)
         )?;
         match self.clone_of {
             Some(original) => write!(f, "  clone of #{original}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `  task 17` after an instance's thread, or nothing when it was made
+/// outside a task: the reports' and `Instance`'s `Display`.
+pub(crate) struct InTask(pub(crate) Option<crate::TaskId>);
+
+impl fmt::Display for InTask {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(task) => write!(f, "  task {task}"),
             None => Ok(()),
         }
     }

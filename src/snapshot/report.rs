@@ -1,6 +1,7 @@
 //! The report text ([`Snapshot`]'s `Display`) and the functions that print
 //! it: [`report`] and [`report_to`].
 
+use super::instance::InTask;
 use super::{Instance, Snapshot};
 use crate::pattern::short_generics;
 use crate::text::{plural, Age, Bytes, Escaped, COMPILED_OUT_EXPLAINED};
@@ -68,9 +69,10 @@ impl Snapshot {
             for (i, site) in shown.iter().zip(&sites) {
                 write!(
                     f,
-                    "    #{:<id_width$}  {site:<site_width$}  thread {}  age {}",
+                    "    #{:<id_width$}  {site:<site_width$}  thread {}{}  age {}",
                     i.id,
                     Escaped(&i.thread),
+                    InTask(i.task),
                     Age(i.age)
                 )?;
                 if let Some(original) = i.clone_of {

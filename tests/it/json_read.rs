@@ -314,3 +314,39 @@ fn a_page_of_files_read_back_is_the_page_of_the_live_values() {
     let page = |s: Snapshot, t: &Timeline| instrack::html::Page::new(s).timeline(t).title("read back").render();
     assert_eq!(page(back, &back_timeline), page(snap, &timeline));
 }
+
+#[derive(Debug)]
+struct ReadTasked {
+    _t: Tracked<Self>,
+}
+
+/// A file that recorded tasks (written with the feature `tokio`) reads back
+/// with them in any build: `Instance::task`, `task 17` in the report and
+/// the by-site text; a task of 0 or of another kind is refused.
+#[test]
+fn tasks_in_a_file_read_back_in_any_build() {
+    let _kept = ReadTasked { _t: track!() };
+    let snap = instrack::snapshot().narrow("ReadTasked");
+    if !instrack::ENABLED {
+        return;
+    }
+    let mut doc: serde_json::Value = serde_json::from_str(&instrack::to_json(&snap)).unwrap();
+    let with_task = |doc: &mut serde_json::Value, task: serde_json::Value| {
+        doc["instances"][0]["task"] = task;
+        Snapshot::from_json(&doc.to_string())
+    };
+    let back = with_task(&mut doc, 17.into()).unwrap();
+    let instance = back.instances().next().unwrap();
+    assert_eq!(instance.task().map(|t| t.to_string()), Some("17".to_owned()));
+    assert!(back.to_string().contains(&format!("thread {}  task 17  age ", instance.thread())), "{back}");
+    assert!(back.by_site().to_string().contains("; task 17)"), "{}", back.by_site());
+    let written: serde_json::Value = serde_json::from_str(&instrack::to_json(&back)).unwrap();
+    assert_eq!(written, doc, "written back the same");
+    let back = with_task(&mut doc, serde_json::Value::Null).unwrap();
+    assert_eq!(back.instances().next().unwrap().task(), None);
+    assert!(!back.to_string().contains("  task "), "no task, no word");
+    let err = with_task(&mut doc, 0.into()).expect_err("task 0");
+    assert_eq!(err.to_string(), "instrack.snapshot.instances[0].task: 0 is no task's id");
+    let err = with_task(&mut doc, "17".into()).expect_err("a string");
+    assert!(err.to_string().starts_with("instrack.snapshot.instances[0].task: expected an integer or null"), "{err}");
+}

@@ -5,22 +5,10 @@
 #[path = "../../common/mod.rs"]
 mod common;
 
-use common::{Marked, Plain};
-use std::hint::black_box;
+#[path = "../../common/loops.rs"]
+mod loops;
 
-#[inline(never)]
-fn plain_loop(n: u64) {
-    for i in 0..n {
-        drop(black_box(Plain { id: black_box(i), name: "x" }));
-    }
-}
-
-#[inline(never)]
-fn tracked_loop(n: u64) {
-    for i in 0..n {
-        drop(black_box(Marked { id: black_box(i), name: "x", _t: instrack::track!() }));
-    }
-}
+use loops::{plain_loop, tracked_loop};
 
 fn main() {
     assert!(instrack::ENABLED, "a dev build has tracking on");

@@ -117,7 +117,7 @@ mod tests {
             let make = {
                 let (handed, maker, slot) = (Arc::clone(&handed), Arc::clone(&maker), Arc::clone(&slot));
                 thread::spawn(move || {
-                    slot.fill(7, entry, &SITE, 1, 70);
+                    slot.fill(7, entry, &SITE, 1, super::super::stamp::Moment::at(70));
                     CounterCell::bump(&maker.created);
                     handed.store(true, Release);
                 })

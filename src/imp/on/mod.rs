@@ -27,6 +27,7 @@
 //! | [`weak_list`] | the lists that hold `Arc`/`Rc` instances by weak reference |
 //! | [`spin_lock`] | the lock of each cell's `Arc` list |
 //! | [`stamp`] | what is recorded when an instance is made |
+//! | [`task`] | the tokio task it is made in (feature `tokio`) |
 //! | [`debug_text`] | bounded, panic-safe `Debug` text |
 //! | [`clock`] | creation stamps |
 //! | [`sync`] | the atomics, cells and mutexes all of the above use |
@@ -58,6 +59,7 @@ mod spin_lock;
 mod stamp;
 #[allow(unsafe_code)] // UnsafeCell with loom's API
 mod sync;
+mod task;
 #[allow(unsafe_code)] // the thread's state through a thread-local pointer
 mod thread;
 mod thread_names;

@@ -241,6 +241,7 @@ fn instance_builder(r: &Registry, names: Names) -> impl Fn(&'static TypeEntry, S
         debug: std::sync::OnceLock::new(),
         clone_of: None,
         backtrace: None,
+        task: stamp.task.id(),
     }
 }
 

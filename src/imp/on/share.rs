@@ -7,11 +7,10 @@
 //! (see `weak_list.rs`). Nothing tells the registry when it dies: queries
 //! read its strong count.
 
-use super::clock::ticks;
 use super::counters::CounterCell;
 use super::entry::TypeEntry;
 use super::registry::{entry_of, fast_entry, make_fast, site_of};
-use super::stamp::Stamp;
+use super::stamp::{Moment, Stamp};
 use super::sync::Relaxed;
 use super::thread::{as_writer, writer};
 use super::weak_list::{list_rc, with_rcs, ArcWeak, RcWeak, WeakEntry};
@@ -155,15 +154,15 @@ fn register_arc(
     if had_weak && arc_listed(entry, weak.as_ptr() as *const ()) {
         return None;
     }
-    let created = ticks();
+    let made = Moment::now();
     if fast {
         if let Some((cell, id, thread)) = writer(entry) {
-            let grown = cell.list_arc(WeakEntry { stamp: Stamp { id, site, thread, created }, weak });
+            let grown = cell.list_arc(WeakEntry { stamp: Stamp::new(id, site, thread, made), weak });
             entry.note_shared(grown, 0); // after the list's lock is released
             return Some(id);
         }
     }
-    register_arc_cold(site, resolved, entry, fast, weak, created, new_arc)
+    register_arc_cold(site, resolved, entry, fast, weak, made, new_arc)
 }
 
 /// The rest of [`register_arc`]: the first registration at a site (the
@@ -177,14 +176,14 @@ fn register_arc_cold(
     entry: &'static TypeEntry,
     fast: bool,
     weak: ArcWeak,
-    created: u64,
+    made: Moment,
     new_arc: fn(u64, &ArcWeak),
 ) -> Option<u64> {
     let list = |cell: &'static CounterCell, id: u64, thread: u32| {
         if !fast {
             after_cold(site, resolved, entry, || new_arc(id, &weak));
         }
-        (id, cell.list_arc(WeakEntry { stamp: Stamp { id, site: resolved, thread, created }, weak }))
+        (id, cell.list_arc(WeakEntry { stamp: Stamp::new(id, resolved, thread, made), weak }))
     };
     let (id, grown) = as_writer(entry, list);
     entry.note_shared(grown, 0);
@@ -212,7 +211,7 @@ fn register_rc(
     if had_weak && with_rcs(entry.index, |l| l.holds(weak.as_ptr() as *const ())) == Some(true) {
         return None;
     }
-    let created = ticks();
+    let made = Moment::now();
     let count = |cell: &'static CounterCell, id: u64, thread: u32| {
         CounterCell::bump(&cell.shared);
         (id, thread)
@@ -226,7 +225,7 @@ fn register_rc(
     }
     // While this thread's locals are being destroyed its `Rc`s cannot be
     // listed any more; they still count in `total`.
-    if let Some(len) = list_rc(entry.index, WeakEntry { stamp: Stamp { id, site: resolved, thread, created }, weak }) {
+    if let Some(len) = list_rc(entry.index, WeakEntry { stamp: Stamp::new(id, resolved, thread, made), weak }) {
         entry.note_shared(0, len);
     }
     Some(id)

@@ -11,8 +11,10 @@
 //! cleared and refilled between the two loads always shows a different id.
 
 use super::entry::TypeEntry;
+use super::stamp::Moment;
 use super::stamp::Stamp;
 use super::sync::{fence, Acquire, AtomicPtr, AtomicU32, AtomicU64, Relaxed, Release};
+use super::task::{Task, TaskCell};
 use crate::site::Site;
 
 /// Slots are allocated this many at a time, and move between a thread and
@@ -29,6 +31,8 @@ pub(crate) struct Slot {
     /// For a clone, its id minus the original's, as `i32` bits (it fits in
     /// the padding after `thread`); 0 when not a clone or out of range.
     clone_of: AtomicU32,
+    /// The tokio task that made it (feature `tokio`; no bytes without).
+    task: TaskCell,
 }
 
 /// A consistent copy of a filled slot.
@@ -39,11 +43,12 @@ pub(super) struct Record {
     pub(super) created: u64,
     pub(super) thread: u32,
     pub(super) clone_of: Option<u64>,
+    pub(super) task: Task,
 }
 
 impl Record {
     pub(super) fn stamp(&self) -> Stamp {
-        Stamp { id: self.id, site: self.site, thread: self.thread, created: self.created }
+        Stamp { id: self.id, site: self.site, thread: self.thread, created: self.created, task: self.task }
     }
 }
 
@@ -56,19 +61,21 @@ impl Slot {
             created: AtomicU64::new(0),
             thread: AtomicU32::new(0),
             clone_of: AtomicU32::new(0),
+            task: TaskCell::new(),
         }
     }
 
     #[inline]
-    pub(super) fn fill(&self, id: u64, entry: &'static TypeEntry, site: &'static Site, thread: u32, created: u64) {
+    pub(super) fn fill(&self, id: u64, entry: &'static TypeEntry, site: &'static Site, thread: u32, made: Moment) {
         // The slot is vacant. Keep the field stores after the `id = 0` that
         // vacated it, so a reader that sees a new field also sees id != its id.
         fence(Release);
         self.entry.store(entry as *const TypeEntry as *mut TypeEntry, Relaxed);
         self.site.store(site as *const Site as *mut Site, Relaxed);
-        self.created.store(created, Relaxed);
+        self.created.store(made.ticks, Relaxed);
         self.thread.store(thread, Relaxed);
         self.clone_of.store(0, Relaxed);
+        self.task.store(made.task);
         self.id.store(id, Release);
     }
 
@@ -118,6 +125,7 @@ impl Slot {
         let created = self.created.load(Relaxed);
         let thread = self.thread.load(Relaxed);
         let delta = self.clone_of.load(Relaxed) as i32;
+        let task = self.task.load();
         fence(Acquire);
         if self.id.load(Relaxed) != id || entry.is_null() || site.is_null() {
             return None;
@@ -125,7 +133,7 @@ impl Slot {
         // SAFETY: non-null pointers in a slot come from `&'static` references.
         let clone_of = (delta != 0).then(|| (id as i64 - delta as i64) as u64);
         // SAFETY: as above.
-        Some(Record { id, entry: unsafe { &*entry }, site: unsafe { &*site }, created, thread, clone_of })
+        Some(Record { id, entry: unsafe { &*entry }, site: unsafe { &*site }, created, thread, clone_of, task })
     }
 }
 
@@ -133,7 +141,7 @@ impl Slot {
 mod tests {
     use super::super::entry::TypeEntry;
     use super::super::sync::{model, thread};
-    use super::Slot;
+    use super::{Moment, Slot};
     use crate::site::Site;
     use std::any::TypeId;
     use std::sync::Arc;
@@ -143,7 +151,11 @@ mod tests {
 
     /// The writer fills the slot with id 1, clears it, refills it with id 2,
     /// while another thread reads it: every read is vacant or gives fields
-    /// that all belong to one id.
+    /// that all belong to one id, the task's too (kept under loom and with
+    /// the feature `tokio`, see `task.rs`).
+    ///
+    /// Fails when the protocol is weakened: a field (the task, say) stored
+    /// after the id is published is read with the new id and the old value.
     #[test]
     fn a_read_sees_nothing_or_one_whole_record() {
         model(|| {
@@ -152,9 +164,9 @@ mod tests {
             let writer = {
                 let slot = Arc::clone(&slot);
                 thread::spawn(move || {
-                    slot.fill(1, entry, &SITES[1], 1, 10);
+                    slot.fill(1, entry, &SITES[1], 1, Moment::in_task(10, 1));
                     slot.clear();
-                    slot.fill(2, entry, &SITES[2], 2, 20);
+                    slot.fill(2, entry, &SITES[2], 2, Moment::in_task(20, 2));
                 })
             };
             for _ in 0..2 {
@@ -162,6 +174,7 @@ mod tests {
                     assert!(r.id == 1 || r.id == 2, "id {}", r.id);
                     assert_eq!((r.thread as u64, r.created, r.site.line as u64), (r.id, 10 * r.id, r.id));
                     assert!(std::ptr::eq(r.entry, entry));
+                    assert_eq!(r.task.id().map(|t| t.as_u64()), cfg!(any(feature = "tokio", loom)).then_some(r.id));
                 }
             }
             writer.join().unwrap();

@@ -28,6 +28,7 @@ use super::counters::CounterCell;
 use super::entry::TypeEntry;
 use super::registry::registry;
 use super::slot::{Slot, CHUNK};
+use super::stamp::Moment;
 use super::sync::Relaxed;
 use super::thread_names::EXITING_THREAD;
 use crate::lock::lock;
@@ -120,7 +121,7 @@ impl ThreadState {
     /// the type, a free slot, an id left in the block); `None` otherwise,
     /// having changed nothing. Calls nothing: no register is saved.
     #[inline(always)]
-    fn try_register(&mut self, entry: &'static TypeEntry, site: &'static Site, now: u64) -> Option<&'static Slot> {
+    fn try_register(&mut self, entry: &'static TypeEntry, site: &'static Site, made: Moment) -> Option<&'static Slot> {
         let cell = (*self.cells.get(entry.index)?)?;
         if self.next_id == self.end_id {
             return None;
@@ -128,21 +129,21 @@ impl ThreadState {
         let slot = self.free.pop()?;
         let id = self.next_id;
         self.next_id += 1;
-        slot.fill(id, entry, site, self.thread, now);
+        slot.fill(id, entry, site, self.thread, made);
         entry.note_created(cell);
         Some(slot)
     }
 
     #[cold]
     #[inline(never)]
-    fn register(&mut self, entry: &'static TypeEntry, site: &'static Site, now: u64) -> &'static Slot {
+    fn register(&mut self, entry: &'static TypeEntry, site: &'static Site, made: Moment) -> &'static Slot {
         let cell = self.cell(entry);
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => self.refill(),
         };
         let id = self.take_id();
-        slot.fill(id, entry, site, self.thread, now);
+        slot.fill(id, entry, site, self.thread, made);
         entry.note_created(cell);
         slot
     }
@@ -288,35 +289,35 @@ fn as_exiting_writer<R>(entry: &'static TypeEntry, f: impl FnOnce(&'static Count
 /// common case calls nothing; the rest is in [`register_cold`].
 #[inline]
 pub(super) fn register(entry: &'static TypeEntry, site: &'static Site) -> &'static Slot {
-    let now = super::clock::ticks();
+    let made = Moment::now();
     let state = STATE.get();
     if !state.is_null() {
         // SAFETY: as in `with_thread_state`.
-        if let Some(slot) = unsafe { &mut *state }.try_register(entry, site, now) {
+        if let Some(slot) = unsafe { &mut *state }.try_register(entry, site, made) {
             return slot;
         }
     }
-    register_cold(entry, site, now)
+    register_cold(entry, site, made)
 }
 
 #[cold]
 #[inline(never)]
-fn register_cold(entry: &'static TypeEntry, site: &'static Site, now: u64) -> &'static Slot {
-    match with_thread_state(|s| s.register(entry, site, now)) {
+fn register_cold(entry: &'static TypeEntry, site: &'static Site, made: Moment) -> &'static Slot {
+    match with_thread_state(|s| s.register(entry, site, made)) {
         Some(slot) => slot,
-        None => register_exiting(entry, site, now),
+        None => register_exiting(entry, site, made),
     }
 }
 
 #[cold]
 #[inline(never)]
-fn register_exiting(entry: &'static TypeEntry, site: &'static Site, now: u64) -> &'static Slot {
+fn register_exiting(entry: &'static TypeEntry, site: &'static Site, made: Moment) -> &'static Slot {
     as_exiting_writer(entry, |cell, id, thread| {
         let r = registry();
         let mut batch = r.take_slots();
         let slot = batch.pop().expect("a batch of slots is never empty");
         r.give_slots(batch);
-        slot.fill(id, entry, site, thread, now);
+        slot.fill(id, entry, site, thread, made);
         entry.note_created(cell);
         slot
     })

@@ -208,7 +208,7 @@ mod tests {
             let names = Arc::new(ThreadNames::starting_at(1, 1));
             let gone = names.add(Arc::from("gone"));
             let slot = Arc::new(Slot::vacant());
-            slot.fill(1, entry, &SITE, gone, 1);
+            slot.fill(1, entry, &SITE, gone, super::super::stamp::Moment::at(1));
             let visit = |slot: &Slot, visit: &mut dyn FnMut(u32)| {
                 if let Some(record) = slot.read() {
                     visit(record.thread);

@@ -208,7 +208,7 @@ pub(super) fn with_rcs<R>(index: usize, f: impl FnOnce(&mut WeakList<RcWeak>) ->
 #[cfg(test)]
 mod tests {
     use super::super::entry::TypeEntry;
-    use super::super::stamp::Stamp;
+    use super::super::stamp::{Moment, Stamp};
     use super::super::sync::{model, thread, Acquire, AtomicU32, Release};
     use super::{ArcWeak, WeakEntry, WeakList};
     use crate::site::Site;
@@ -219,7 +219,7 @@ mod tests {
 
     fn entry(id: u64, value: &Arc<u64>) -> WeakEntry<ArcWeak> {
         let weak: ArcWeak = Arc::downgrade(value) as std::sync::Weak<u64> as ArcWeak;
-        WeakEntry { stamp: Stamp { id, site: &SITE, thread: 1, created: id }, weak }
+        WeakEntry { stamp: Stamp::new(id, &SITE, 1, Moment::at(id)), weak }
     }
 
     #[test]
