@@ -8,6 +8,7 @@
 
 use super::{history, readings, Timeline};
 use crate::lock::lock;
+use crate::TypeCounts;
 use std::fmt;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
@@ -121,27 +122,10 @@ fn run(timeline: &Mutex<Timeline>, interval: Duration, stopped: &mpsc::Receiver<
     let start = Instant::now();
     lock(timeline).set_started(SystemTime::now());
     let mut tick: u32 = 0;
-    let (mut judged, mut judge_every) = (Duration::ZERO, history::JUDGE_EVERY);
+    let mut last = Judgement::default();
     loop {
         let counts = crate::imp::all_counts();
-        let read = readings(&counts);
-        let at = start.elapsed();
-        let mut recorded = lock(timeline);
-        recorded.record_readings(at, read);
-        #[cfg(feature = "metrics")]
-        let suspects = recorded.suspects(); // published below, without the lock
-        drop(recorded);
-        #[cfg(feature = "metrics")]
-        crate::metrics_out::publish(&counts, &suspects);
-        // What was a suspect is remembered for the exit report, even once
-        // its values are gone (see `history.rs`). Judging 100 full series
-        // takes ~5M instructions: never more than 1 % of the time.
-        if at.saturating_sub(judged) >= judge_every {
-            let began = Instant::now();
-            history::judge(timeline);
-            judge_every = history::JUDGE_EVERY.max(began.elapsed() * 100);
-            judged = at;
-        }
+        take_sample(timeline, start.elapsed(), &counts, &mut last);
         // The next tick on the grid `start + n × interval` that is still ahead.
         let elapsed = start.elapsed();
         let due = (elapsed.as_nanos() / interval.as_nanos()) as u32 + 1;
@@ -151,6 +135,43 @@ fn run(timeline: &Mutex<Timeline>, interval: Duration, stopped: &mpsc::Receiver<
             Err(RecvTimeoutError::Timeout) => continue,
             Ok(()) | Err(RecvTimeoutError::Disconnected) => return history::judge(timeline),
         }
+    }
+}
+
+/// When the sampler last judged its timeline.
+struct Judgement {
+    /// When it judged, as time since the sampler started.
+    at: Duration,
+    /// How long until it judges again: [`history::JUDGE_EVERY`], or longer
+    /// when judging took more than 1 % of that.
+    every: Duration,
+}
+
+impl Default for Judgement {
+    fn default() -> Judgement {
+        Judgement { at: Duration::ZERO, every: history::JUDGE_EVERY }
+    }
+}
+
+/// One sample of `counts`, read `at` (time since the sampler started):
+/// recorded, published (feature `metrics`), and judged when due.
+fn take_sample(timeline: &Mutex<Timeline>, at: Duration, counts: &[TypeCounts], last: &mut Judgement) {
+    let read = readings(counts);
+    let mut recorded = lock(timeline);
+    recorded.record_readings(at, read);
+    #[cfg(feature = "metrics")]
+    let suspects = recorded.suspects(); // published below, without the lock
+    drop(recorded);
+    #[cfg(feature = "metrics")]
+    crate::metrics_out::publish(counts, &suspects);
+    // What was a suspect is remembered for the exit report, even once
+    // its values are gone (see `history.rs`). Judging 100 full series
+    // takes ~5M instructions: never more than 1 % of the time.
+    if at.saturating_sub(last.at) >= last.every {
+        let began = Instant::now();
+        history::judge(timeline);
+        last.every = history::JUDGE_EVERY.max(began.elapsed() * 100);
+        last.at = at;
     }
 }
 
@@ -171,5 +192,78 @@ impl Drop for Sampler {
             // A panic in the sampler thread has nothing to tell the owner.
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cost of one sample of 100 types with feature `metrics`, each
+    /// series a day long (a day of samples a second apart, 430 points each): a sample
+    /// that reads, records and publishes, and one that also judges. Run with
+    /// `cargo test --release --features metrics,tracking --lib sample_cost -- --ignored --nocapture`;
+    /// for instruction counts, under `valgrind --tool=callgrind
+    /// --toggle-collect='*plain_samples*' --toggle-collect='*judged_samples*'`
+    /// (`callgrind_annotate --inclusive=yes` gives each function's total).
+    #[cfg(feature = "metrics")]
+    #[test]
+    #[ignore = "a cost, not a check"]
+    fn sample_cost() {
+        use crate::{metrics_out, track, Tracked};
+        #[allow(dead_code)] // held to be counted
+        struct Kind<const N: usize>(Tracked<Self>);
+        macro_rules! kinds {
+            ($($n:literal)*) => { vec![$(Box::new(Kind::<$n>(track!())) as Box<dyn std::any::Any>),*] };
+        }
+        let _held = kinds!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79 80 81 82 83 84 85 86 87 88 89 90 91 92 93 94 95 96 97 98 99);
+        let counts = crate::imp::all_counts();
+        assert!(counts.len() >= 100);
+        let timeline = Mutex::new(Timeline::default());
+        let mut at = Duration::ZERO;
+        for _ in 0..86_400 {
+            at += Duration::from_secs(1);
+            lock(&timeline).record_readings(at, readings(&counts));
+        }
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        for top in [metrics_out::DEFAULT_METRICS_TOP_TYPES, 100] {
+            metrics_out::set_metrics_top_types(top);
+            metrics::with_local_recorder(&recorder, || {
+                let plain = plain_samples(&timeline, &mut at, &counts);
+                let judged = judged_samples(&timeline, &mut at, &counts);
+                println!(
+                    "100 series a day long, top {top}: a sample {plain:?}, a judged sample {judged:?} (minimum of {ROUNDS})"
+                );
+            });
+        }
+        metrics_out::set_metrics_top_types(metrics_out::DEFAULT_METRICS_TOP_TYPES);
+        let points: usize = lock(&timeline).series().iter().map(|s| s.points().len()).sum();
+        assert!(points >= 400 * 100, "{points} points");
+    }
+
+    const ROUNDS: u32 = 100;
+
+    /// `ROUNDS` samples 10 ms apart, none judged; the fastest.
+    #[inline(never)]
+    fn plain_samples(timeline: &Mutex<Timeline>, at: &mut Duration, counts: &[TypeCounts]) -> Duration {
+        samples(timeline, at, counts, Duration::MAX)
+    }
+
+    /// `ROUNDS` samples 10 ms apart, each judged; the fastest.
+    #[inline(never)]
+    fn judged_samples(timeline: &Mutex<Timeline>, at: &mut Duration, counts: &[TypeCounts]) -> Duration {
+        samples(timeline, at, counts, Duration::ZERO)
+    }
+
+    fn samples(timeline: &Mutex<Timeline>, at: &mut Duration, counts: &[TypeCounts], every: Duration) -> Duration {
+        let mut fastest = Duration::MAX;
+        for _ in 0..ROUNDS {
+            *at += Duration::from_millis(10);
+            let mut last = Judgement { at: *at, every };
+            let began = Instant::now();
+            take_sample(timeline, *at, counts, &mut last);
+            fastest = fastest.min(began.elapsed());
+        }
+        fastest
     }
 }
