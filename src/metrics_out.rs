@@ -10,7 +10,7 @@
 //! | `instrack_live_instances` | gauge | live instances |
 //! | `instrack_created_total` | counter (set with `absolute`) | instances ever created |
 //! | `instrack_estimated_bytes` | gauge | [`TypeCounts::estimated_bytes`], for types that know their size |
-//! | `instrack_suspect` | gauge | 1 while the type is a leak [`Suspect`] of the sampler's timeline, else 0 |
+//! | `instrack_suspect` | gauge | 1 while the type is a leak [`Suspect`] of the sampler's timeline, as last judged (every 100 ms, or every sample if the interval is longer), else 0 |
 //!
 //! **Bounded cardinality.** Only the [`metrics_top_types`] types with the
 //! most live instances are named (ties by name); the others are summed under
@@ -22,7 +22,8 @@
 //! the top, which `rate()` reads as a counter reset.
 //!
 //! Publishing reads nothing the sample did not already read: the counts the
-//! sampler took and the suspects of its timeline.
+//! sampler took and the suspects of its timeline's last judgement, the one
+//! the exit report's history also records (`watch/sampler.rs`).
 
 use crate::pattern::short_generics;
 use crate::{Suspect, TypeCounts};

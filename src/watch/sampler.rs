@@ -6,7 +6,7 @@
 //! own: construction and drop of tracked values never take it, and the
 //! counters are read before it is taken.
 
-use super::{history, readings, Timeline};
+use super::{history, readings, Suspect, Timeline};
 use crate::lock::lock;
 use crate::TypeCounts;
 use std::fmt;
@@ -39,7 +39,10 @@ pub(crate) const MIN_INTERVAL: Duration = Duration::from_millis(1);
 /// of the time) and when it stops, and remembers for the whole
 /// run every type that was a [`Suspect`](crate::Suspect): the exit report
 /// ([`report_at_exit`](crate::report_at_exit)) and the signal report name
-/// them with their rate and peak, even once their values are gone.
+/// them with their rate and peak, even once their values are gone. With
+/// feature `metrics`, each sample publishes the suspects of that last
+/// judgement: a sample judges at most once, as judging costs several times
+/// the rest of a sample.
 ///
 /// # Locking behaviour
 /// [`timeline`](Self::timeline) holds the sampler's own lock while it copies
@@ -138,41 +141,49 @@ fn run(timeline: &Mutex<Timeline>, interval: Duration, stopped: &mpsc::Receiver<
     }
 }
 
-/// When the sampler last judged its timeline.
+/// When the sampler last judged its timeline, and what it found.
 struct Judgement {
     /// When it judged, as time since the sampler started.
     at: Duration,
     /// How long until it judges again: [`history::JUDGE_EVERY`], or longer
     /// when judging took more than 1 % of that.
     every: Duration,
+    /// The suspects it found, which every sample publishes (feature
+    /// `metrics`) until the next judgement.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    suspects: Vec<Suspect>,
 }
 
 impl Default for Judgement {
     fn default() -> Judgement {
-        Judgement { at: Duration::ZERO, every: history::JUDGE_EVERY }
+        Judgement { at: Duration::ZERO, every: history::JUDGE_EVERY, suspects: Vec::new() }
     }
 }
 
 /// One sample of `counts`, read `at` (time since the sampler started):
-/// recorded, published (feature `metrics`), and judged when due.
+/// recorded, judged when due, and published (feature `metrics`) with the
+/// last judgement's suspects. Judging 100 day-long series takes ~3.4M
+/// instructions, six times the rest of a sample: a sample judges at most
+/// once, every [`history::JUDGE_EVERY`], and never more than 1 % of the time.
 fn take_sample(timeline: &Mutex<Timeline>, at: Duration, counts: &[TypeCounts], last: &mut Judgement) {
     let read = readings(counts);
     let mut recorded = lock(timeline);
     recorded.record_readings(at, read);
-    #[cfg(feature = "metrics")]
-    let suspects = recorded.suspects(); // published below, without the lock
-    drop(recorded);
-    #[cfg(feature = "metrics")]
-    crate::metrics_out::publish(counts, &suspects);
-    // What was a suspect is remembered for the exit report, even once
-    // its values are gone (see `history.rs`). Judging 100 full series
-    // takes ~5M instructions: never more than 1 % of the time.
     if at.saturating_sub(last.at) >= last.every {
         let began = Instant::now();
-        history::judge(timeline);
+        let suspects = recorded.suspects();
+        drop(recorded);
         last.every = history::JUDGE_EVERY.max(began.elapsed() * 100);
         last.at = at;
+        // What was a suspect is remembered for the exit report, even once
+        // its values are gone (see `history.rs`).
+        history::note(&suspects, Instant::now());
+        last.suspects = suspects;
+    } else {
+        drop(recorded);
     }
+    #[cfg(feature = "metrics")]
+    crate::metrics_out::publish(counts, &last.suspects);
 }
 
 impl fmt::Debug for Sampler {
@@ -198,6 +209,30 @@ impl Drop for Sampler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sample judges its timeline at most once, and only when a
+    /// judgement is due (every `JUDGE_EVERY` of the sampler's clock at
+    /// most): publishing (feature `metrics`) reuses the last judgement.
+    #[test]
+    fn a_sample_judges_at_most_once_and_only_when_due() {
+        let judgements = || super::super::suspects::JUDGEMENTS.with(std::cell::Cell::get);
+        let timeline = Mutex::new(Timeline::default());
+        let counts = crate::imp::all_counts();
+        let mut last = Judgement::default();
+        let mut judged_at = Vec::new();
+        for ms in 0..=1000u64 {
+            let before = judgements();
+            take_sample(&timeline, Duration::from_millis(ms), &counts, &mut last);
+            match judgements() - before {
+                0 => {}
+                1 => judged_at.push(ms),
+                n => panic!("the sample at {ms} ms judged the timeline {n} times"),
+            }
+        }
+        assert_eq!(lock(&timeline).samples(), 1001);
+        // Judging a few short series takes far less than 1 ms: every 100 ms.
+        assert_eq!(judged_at, [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+    }
 
     /// The cost of one sample of 100 types with feature `metrics`, each
     /// series a day long (a day of samples a second apart, 430 points each): a sample
@@ -241,25 +276,33 @@ mod tests {
         assert!(points >= 400 * 100, "{points} points");
     }
 
+    #[cfg(feature = "metrics")]
     const ROUNDS: u32 = 100;
 
     /// `ROUNDS` samples 10 ms apart, none judged; the fastest.
+    #[cfg(feature = "metrics")]
     #[inline(never)]
     fn plain_samples(timeline: &Mutex<Timeline>, at: &mut Duration, counts: &[TypeCounts]) -> Duration {
-        samples(timeline, at, counts, Duration::MAX)
+        samples(timeline, at, counts, false)
     }
 
     /// `ROUNDS` samples 10 ms apart, each judged; the fastest.
+    #[cfg(feature = "metrics")]
     #[inline(never)]
     fn judged_samples(timeline: &Mutex<Timeline>, at: &mut Duration, counts: &[TypeCounts]) -> Duration {
-        samples(timeline, at, counts, Duration::ZERO)
+        samples(timeline, at, counts, true)
     }
 
-    fn samples(timeline: &Mutex<Timeline>, at: &mut Duration, counts: &[TypeCounts], every: Duration) -> Duration {
+    #[cfg(feature = "metrics")]
+    fn samples(timeline: &Mutex<Timeline>, at: &mut Duration, counts: &[TypeCounts], judged: bool) -> Duration {
         let mut fastest = Duration::MAX;
         for _ in 0..ROUNDS {
             *at += Duration::from_millis(10);
-            let mut last = Judgement { at: *at, every };
+            // Last judged at the start, a day ago (so now), or just now and not again.
+            let mut last = Judgement::default();
+            if !judged {
+                (last.at, last.every) = (*at, Duration::MAX);
+            }
             let began = Instant::now();
             take_sample(timeline, *at, counts, &mut last);
             fastest = fastest.min(began.elapsed());
