@@ -162,9 +162,10 @@ impl Default for Judgement {
 
 /// One sample of `counts`, read `at` (time since the sampler started):
 /// recorded, judged when due, and published (feature `metrics`) with the
-/// last judgement's suspects. Judging 100 day-long series takes ~3.4M
-/// instructions, six times the rest of a sample: a sample judges at most
-/// once, every [`history::JUDGE_EVERY`], and never more than 1 % of the time.
+/// last judgement's suspects. Judging 100 day-long series takes ~3.5M
+/// instructions, eight times the rest of a sample (0.43M with the top 20
+/// published): a sample judges at most once, every
+/// [`history::JUDGE_EVERY`], and never more than 1 % of the time.
 fn take_sample(timeline: &Mutex<Timeline>, at: Duration, counts: &[TypeCounts], last: &mut Judgement) {
     let read = readings(counts);
     let mut recorded = lock(timeline);
