@@ -21,6 +21,8 @@ echo "none of metrics, tokio, clap, ureq, crossterm in: $(tr '\n' ' ' <<<"$tree"
 step "metrics: a Prometheus recorder renders the published gauges (tracking on, then compiled out)"
 cargo test --features metrics --test published_metrics
 cargo test --features metrics --lib metrics_out
+# With `metrics` each sample publishes suspects: it must still judge at most once.
+cargo test --features metrics --lib watch::sampler
 # Compiled out, nothing is published: the same test checks that.
 cargo test --release --features metrics --test published_metrics
 

@@ -10,7 +10,7 @@
 //! | `instrack_live_instances` | gauge | live instances |
 //! | `instrack_created_total` | counter (set with `absolute`) | instances ever created |
 //! | `instrack_estimated_bytes` | gauge | [`TypeCounts::estimated_bytes`], for types that know their size |
-//! | `instrack_suspect` | gauge | 1 while the type is a leak [`Suspect`] of the sampler's timeline, else 0 |
+//! | `instrack_suspect` | gauge | 1 while the type is a leak [`Suspect`] of the sampler's timeline, as last judged (every 100 ms, or every sample if the interval is longer), else 0 |
 //!
 //! **Bounded cardinality.** Only the [`metrics_top_types`] types with the
 //! most live instances are named (ties by name); the others are summed under
@@ -22,7 +22,8 @@
 //! the top, which `rate()` reads as a counter reset.
 //!
 //! Publishing reads nothing the sample did not already read: the counts the
-//! sampler took and the suspects of its timeline.
+//! sampler took and the suspects of its timeline's last judgement, the one
+//! the exit report's history also records (`watch/sampler.rs`).
 
 use crate::pattern::short_generics;
 use crate::{Suspect, TypeCounts};
@@ -133,15 +134,6 @@ pub(crate) fn publish(counts: &[TypeCounts], suspects: &[Suspect]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{track, Tracked};
-    use std::time::{Duration, Instant};
-
-    #[allow(dead_code)] // held to be counted
-    struct Kind<const N: usize>(Tracked<Self>);
-
-    macro_rules! kinds {
-        ($($n:literal)*) => { vec![$(Box::new(Kind::<$n>(track!())) as Box<dyn std::any::Any>),*] };
-    }
 
     #[test]
     fn the_top_types_are_named_and_the_rest_summed() {
@@ -150,47 +142,5 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].label, OTHER);
         assert_eq!(rows[0].live, counts.iter().map(|t| t.counts().live).sum::<usize>());
-    }
-
-    /// The cost of publishing one sample of 100 types to a Prometheus
-    /// recorder, next to the rest of a sample (reading the counters,
-    /// recording, finding the suspects). Run with
-    /// `cargo test --release --features metrics,tracking --lib publish_cost -- --ignored --nocapture`.
-    #[test]
-    #[ignore = "a timing, not a check"]
-    fn publish_cost() {
-        let _held = kinds!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79 80 81 82 83 84 85 86 87 88 89 90 91 92 93 94 95 96 97 98 99);
-        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
-        let mut timeline = crate::Timeline::default();
-        for top in [DEFAULT_METRICS_TOP_TYPES, 100] {
-            set_metrics_top_types(top);
-            let (sample, publishing) = time_samples(&recorder, &mut timeline);
-            println!(
-                "100 types, top {top}: publishing {publishing:?}, the rest of the sample {sample:?} (minimum of 200)"
-            );
-        }
-        set_metrics_top_types(DEFAULT_METRICS_TOP_TYPES);
-        let rendered = recorder.handle().render();
-        assert!(rendered.contains("instrack_live_instances{type=\"other\"} 0"), "{rendered}");
-    }
-
-    fn time_samples(
-        recorder: &metrics_exporter_prometheus::PrometheusRecorder,
-        timeline: &mut crate::Timeline,
-    ) -> (Duration, Duration) {
-        let (mut sample, mut publishing) = (Duration::MAX, Duration::MAX);
-        for round in 0..200u64 {
-            let start = Instant::now();
-            let counts = crate::imp::all_counts();
-            timeline.record_readings(timeline.span() + Duration::from_millis(round), crate::watch::readings(&counts));
-            let suspects = timeline.suspects();
-            let read = start.elapsed();
-            let start = Instant::now();
-            metrics::with_local_recorder(recorder, || publish(&counts, &suspects));
-            publishing = publishing.min(start.elapsed());
-            sample = sample.min(read);
-            assert!(counts.len() >= 100);
-        }
-        (sample, publishing)
     }
 }

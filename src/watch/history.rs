@@ -61,7 +61,8 @@ pub(crate) fn judge(timeline: &Mutex<Timeline>) {
     note(&suspects, Instant::now());
 }
 
-fn note(suspects: &[Suspect], now: Instant) {
+/// Records `suspects`, judged `now`.
+pub(crate) fn note(suspects: &[Suspect], now: Instant) {
     if suspects.is_empty() {
         return;
     }

@@ -6,8 +6,9 @@
 //! own: construction and drop of tracked values never take it, and the
 //! counters are read before it is taken.
 
-use super::{history, readings, Timeline};
+use super::{history, readings, Suspect, Timeline};
 use crate::lock::lock;
+use crate::TypeCounts;
 use std::fmt;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
@@ -38,7 +39,10 @@ pub(crate) const MIN_INTERVAL: Duration = Duration::from_millis(1);
 /// of the time) and when it stops, and remembers for the whole
 /// run every type that was a [`Suspect`](crate::Suspect): the exit report
 /// ([`report_at_exit`](crate::report_at_exit)) and the signal report name
-/// them with their rate and peak, even once their values are gone.
+/// them with their rate and peak, even once their values are gone. With
+/// feature `metrics`, each sample publishes the suspects of that last
+/// judgement: a sample judges at most once, as judging costs several times
+/// the rest of a sample.
 ///
 /// # Locking behaviour
 /// [`timeline`](Self::timeline) holds the sampler's own lock while it copies
@@ -121,27 +125,10 @@ fn run(timeline: &Mutex<Timeline>, interval: Duration, stopped: &mpsc::Receiver<
     let start = Instant::now();
     lock(timeline).set_started(SystemTime::now());
     let mut tick: u32 = 0;
-    let (mut judged, mut judge_every) = (Duration::ZERO, history::JUDGE_EVERY);
+    let mut last = Judgement::default();
     loop {
         let counts = crate::imp::all_counts();
-        let read = readings(&counts);
-        let at = start.elapsed();
-        let mut recorded = lock(timeline);
-        recorded.record_readings(at, read);
-        #[cfg(feature = "metrics")]
-        let suspects = recorded.suspects(); // published below, without the lock
-        drop(recorded);
-        #[cfg(feature = "metrics")]
-        crate::metrics_out::publish(&counts, &suspects);
-        // What was a suspect is remembered for the exit report, even once
-        // its values are gone (see `history.rs`). Judging 100 full series
-        // takes ~5M instructions: never more than 1 % of the time.
-        if at.saturating_sub(judged) >= judge_every {
-            let began = Instant::now();
-            history::judge(timeline);
-            judge_every = history::JUDGE_EVERY.max(began.elapsed() * 100);
-            judged = at;
-        }
+        take_sample(timeline, start.elapsed(), &counts, &mut last);
         // The next tick on the grid `start + n × interval` that is still ahead.
         let elapsed = start.elapsed();
         let due = (elapsed.as_nanos() / interval.as_nanos()) as u32 + 1;
@@ -152,6 +139,52 @@ fn run(timeline: &Mutex<Timeline>, interval: Duration, stopped: &mpsc::Receiver<
             Ok(()) | Err(RecvTimeoutError::Disconnected) => return history::judge(timeline),
         }
     }
+}
+
+/// When the sampler last judged its timeline, and what it found.
+struct Judgement {
+    /// When it judged, as time since the sampler started.
+    at: Duration,
+    /// How long until it judges again: [`history::JUDGE_EVERY`], or longer
+    /// when judging took more than 1 % of that.
+    every: Duration,
+    /// The suspects it found, which every sample publishes (feature
+    /// `metrics`) until the next judgement.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    suspects: Vec<Suspect>,
+}
+
+impl Default for Judgement {
+    fn default() -> Judgement {
+        Judgement { at: Duration::ZERO, every: history::JUDGE_EVERY, suspects: Vec::new() }
+    }
+}
+
+/// One sample of `counts`, read `at` (time since the sampler started):
+/// recorded, judged when due, and published (feature `metrics`) with the
+/// last judgement's suspects. Judging 100 day-long series takes ~3.5M
+/// instructions, eight times the rest of a sample (0.43M with the top 20
+/// published): a sample judges at most once, every
+/// [`history::JUDGE_EVERY`], and never more than 1 % of the time.
+fn take_sample(timeline: &Mutex<Timeline>, at: Duration, counts: &[TypeCounts], last: &mut Judgement) {
+    let read = readings(counts);
+    let mut recorded = lock(timeline);
+    recorded.record_readings(at, read);
+    if at.saturating_sub(last.at) >= last.every {
+        let began = Instant::now();
+        let suspects = recorded.suspects();
+        drop(recorded);
+        last.every = history::JUDGE_EVERY.max(began.elapsed() * 100);
+        last.at = at;
+        // What was a suspect is remembered for the exit report, even once
+        // its values are gone (see `history.rs`).
+        history::note(&suspects, Instant::now());
+        last.suspects = suspects;
+    } else {
+        drop(recorded);
+    }
+    #[cfg(feature = "metrics")]
+    crate::metrics_out::publish(counts, &last.suspects);
 }
 
 impl fmt::Debug for Sampler {
@@ -171,5 +204,110 @@ impl Drop for Sampler {
             // A panic in the sampler thread has nothing to tell the owner.
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sample judges its timeline at most once, and only when a
+    /// judgement is due (every `JUDGE_EVERY` of the sampler's clock at
+    /// most): publishing (feature `metrics`) reuses the last judgement.
+    #[test]
+    fn a_sample_judges_at_most_once_and_only_when_due() {
+        let judgements = || super::super::suspects::JUDGEMENTS.with(std::cell::Cell::get);
+        let timeline = Mutex::new(Timeline::default());
+        let counts = crate::imp::all_counts();
+        let mut last = Judgement::default();
+        let mut judged_at = Vec::new();
+        for ms in 0..=1000u64 {
+            let before = judgements();
+            take_sample(&timeline, Duration::from_millis(ms), &counts, &mut last);
+            match judgements() - before {
+                0 => {}
+                1 => judged_at.push(ms),
+                n => panic!("the sample at {ms} ms judged the timeline {n} times"),
+            }
+        }
+        assert_eq!(lock(&timeline).samples(), 1001);
+        // Judging a few short series takes far less than 1 ms: every 100 ms.
+        assert_eq!(judged_at, [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+    }
+
+    /// The cost of one sample of 100 types with feature `metrics`, each
+    /// series a day long (a day of samples a second apart, 430 points each): a sample
+    /// that reads, records and publishes, and one that also judges. Run with
+    /// `cargo test --release --features metrics,tracking --lib sample_cost -- --ignored --nocapture`;
+    /// for instruction counts, under `valgrind --tool=callgrind
+    /// --toggle-collect='*plain_samples*' --toggle-collect='*judged_samples*'`
+    /// (`callgrind_annotate --inclusive=yes` gives each function's total).
+    #[cfg(feature = "metrics")]
+    #[test]
+    #[ignore = "a cost, not a check"]
+    fn sample_cost() {
+        use crate::{metrics_out, track, Tracked};
+        #[allow(dead_code)] // held to be counted
+        struct Kind<const N: usize>(Tracked<Self>);
+        macro_rules! kinds {
+            ($($n:literal)*) => { vec![$(Box::new(Kind::<$n>(track!())) as Box<dyn std::any::Any>),*] };
+        }
+        let _held = kinds!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79 80 81 82 83 84 85 86 87 88 89 90 91 92 93 94 95 96 97 98 99);
+        let counts = crate::imp::all_counts();
+        assert!(counts.len() >= 100);
+        let timeline = Mutex::new(Timeline::default());
+        let mut at = Duration::ZERO;
+        for _ in 0..86_400 {
+            at += Duration::from_secs(1);
+            lock(&timeline).record_readings(at, readings(&counts));
+        }
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        for top in [metrics_out::DEFAULT_METRICS_TOP_TYPES, 100] {
+            metrics_out::set_metrics_top_types(top);
+            metrics::with_local_recorder(&recorder, || {
+                let plain = plain_samples(&timeline, &mut at, &counts);
+                let judged = judged_samples(&timeline, &mut at, &counts);
+                println!(
+                    "100 series a day long, top {top}: a sample {plain:?}, a judged sample {judged:?} (minimum of {ROUNDS})"
+                );
+            });
+        }
+        metrics_out::set_metrics_top_types(metrics_out::DEFAULT_METRICS_TOP_TYPES);
+        let points: usize = lock(&timeline).series().iter().map(|s| s.points().len()).sum();
+        assert!(points >= 400 * 100, "{points} points");
+    }
+
+    #[cfg(feature = "metrics")]
+    const ROUNDS: u32 = 100;
+
+    /// `ROUNDS` samples 10 ms apart, none judged; the fastest.
+    #[cfg(feature = "metrics")]
+    #[inline(never)]
+    fn plain_samples(timeline: &Mutex<Timeline>, at: &mut Duration, counts: &[TypeCounts]) -> Duration {
+        samples(timeline, at, counts, false)
+    }
+
+    /// `ROUNDS` samples 10 ms apart, each judged; the fastest.
+    #[cfg(feature = "metrics")]
+    #[inline(never)]
+    fn judged_samples(timeline: &Mutex<Timeline>, at: &mut Duration, counts: &[TypeCounts]) -> Duration {
+        samples(timeline, at, counts, true)
+    }
+
+    #[cfg(feature = "metrics")]
+    fn samples(timeline: &Mutex<Timeline>, at: &mut Duration, counts: &[TypeCounts], judged: bool) -> Duration {
+        let mut fastest = Duration::MAX;
+        for _ in 0..ROUNDS {
+            *at += Duration::from_millis(10);
+            // Last judged at the start, a day ago (so now), or just now and not again.
+            let mut last = Judgement::default();
+            if !judged {
+                (last.at, last.every) = (*at, Duration::MAX);
+            }
+            let began = Instant::now();
+            take_sample(timeline, *at, counts, &mut last);
+            fastest = fastest.min(began.elapsed());
+        }
+        fastest
     }
 }

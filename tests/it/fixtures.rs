@@ -1,8 +1,9 @@
 //! Fixtures shared by the test modules.
 
 /// Defines `$name`, a traced node of a ring of `Rc`s: a `label` shown by
-/// its `Debug`, and the `next` node it holds, reported by its `Trace` impl.
-/// `$name::pair(a, b)` makes two tracked nodes that hold each other.
+/// its `Debug`, and the `next` node it holds, reported by its `Trace` impl
+/// as the field `.next`. `$name::pair(a, b)` makes two tracked nodes that
+/// hold each other, `$name::looped(label)` one that holds itself.
 ///
 /// A macro, not one type: tests run in parallel against one registry, and
 /// each looks only at the cycles of types of its own.
@@ -17,7 +18,7 @@ macro_rules! ring_node {
 
         impl instrack::Trace for $name {
             fn trace(&self, edges: &mut instrack::Edges<'_>) {
-                edges.trace(&self.next);
+                edges.field("next", &self.next);
             }
         }
 
@@ -36,6 +37,14 @@ macro_rules! ring_node {
                 instrack::track!(&a);
                 instrack::track!(&b);
                 (a, b)
+            }
+
+            /// A tracked node holding itself, `a → a`.
+            fn looped(label: &'static str) -> std::rc::Rc<$name> {
+                let a = $name::new(label, None);
+                *a.next.borrow_mut() = Some(a.clone());
+                instrack::track!(&a);
+                a
             }
         }
     };

@@ -160,19 +160,14 @@ fn each_leaked_cycle_is_drawn_with_its_dot_text() {
     }
 }
 
-#[derive(Debug, instrack::Trace)]
-struct PageSession {
-    me: std::cell::RefCell<Option<Rc<PageSession>>>,
-}
+ring_node!(PageSession);
 
 struct PageOpaque;
 
 #[test]
 fn each_shape_of_cycle_is_shown_once_with_its_count_path_and_the_untraced_types() {
     for _ in 0..4 {
-        let s = Rc::new(PageSession { me: std::cell::RefCell::new(None) });
-        *s.me.borrow_mut() = Some(s.clone());
-        track!(&s);
+        PageSession::looped("s");
     }
     let opaque = Arc::new(PageOpaque);
     track!(&opaque);
@@ -187,7 +182,7 @@ fn each_shape_of_cycle_is_shown_once_with_its_count_path_and_the_untraced_types(
     assert_eq!(section.matches(heading).count(), 1, "{section}");
     let shown = &section[section.find(heading).unwrap()..];
     let shown = &shown[..shown.find("</div></div>").unwrap()];
-    assert!(shown.contains("PageSession #") && shown.contains(" .me → PageSession #"), "{shown}");
+    assert!(shown.contains("PageSession #") && shown.contains(" .next → PageSession #"), "{shown}");
     assert_eq!(shown.matches("<svg class=\"cycle-graph\"").count(), 1, "one drawing per shape");
     assert!(section.contains("no <code>Trace</code> impl"), "{section}");
     assert!(section.contains("<code>it::html::PageOpaque</code>"), "{section}");

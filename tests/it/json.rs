@@ -264,19 +264,14 @@ fn a_sampled_timeline_names_its_wall_clock_origin() {
     }
 }
 
-#[derive(Debug, instrack::Trace)]
-struct JsonSession {
-    me: std::sync::Mutex<Option<Arc<JsonSession>>>,
-}
+ring_node!(JsonSession);
 
 struct JsonOpaque;
 
 #[test]
 fn cycles_carry_their_groups_paths_and_untraced_types() {
     for _ in 0..3 {
-        let s = Arc::new(JsonSession { me: std::sync::Mutex::new(None) });
-        *s.me.lock().unwrap() = Some(s.clone());
-        track!(&s);
+        JsonSession::looped("s");
     }
     let opaque = Arc::new(JsonOpaque);
     track!(&opaque);
@@ -301,10 +296,10 @@ fn cycles_carry_their_groups_paths_and_untraced_types() {
         .expect("the sessions' group");
     assert_eq!(group["count"], 3);
     assert_eq!(group["instances"], 3);
-    assert_eq!(group["example"]["edge_paths"], serde_json::json!([".me"]));
+    assert_eq!(group["example"]["edge_paths"], serde_json::json!([".next"]));
     let id = group["example"]["members"][0]["instance"]["id"].as_u64().unwrap();
-    assert_eq!(group["example"]["walk"], format!("JsonSession #{id} .me → JsonSession #{id}"));
+    assert_eq!(group["example"]["walk"], format!("JsonSession #{id} .next → JsonSession #{id}"));
     header(&parse(&cycles.groups()[0]), "cycle_group", Some("analysis"));
     let why = parse(&why_alive(id).unwrap());
-    assert_eq!(why["paths"], serde_json::json!([".me"]));
+    assert_eq!(why["paths"], serde_json::json!([".next"]));
 }
