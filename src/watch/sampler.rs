@@ -231,8 +231,10 @@ mod tests {
             }
         }
         assert_eq!(lock(&timeline).samples(), 1001);
-        // Judging a few short series takes far less than 1 ms: every 100 ms.
-        assert_eq!(judged_at, [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+        // Every 100 ms of the sampler's clock, or less often when a judgement
+        // takes over 1 ms of real time (a loaded machine, a sanitizer).
+        assert_eq!(judged_at.first(), Some(&100), "{judged_at:?}");
+        assert!(judged_at.windows(2).all(|w| w[1] - w[0] >= 100), "{judged_at:?}");
     }
 
     /// The cost of one sample of 100 types with feature `metrics`, each
