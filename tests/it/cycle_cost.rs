@@ -86,3 +86,74 @@ fn find_cycles_formats_only_the_members_it_prints() {
     }
     assert_eq!(calls(), asked, "a member's text is formatted once");
 }
+
+/// A ring member whose derived-like `Debug` counts its calls: one call per
+/// level of the ring it recurses into, each level
+/// `Bead { label: 123, next: RefCell { value: Some(` (about 45 characters).
+struct Bead {
+    label: u32,
+    next: RefCell<Option<Rc<Bead>>>,
+}
+
+thread_local! {
+    static BEAD_CALLS: Cell<usize> = const { Cell::new(0) };
+}
+
+impl fmt::Debug for Bead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        BEAD_CALLS.with(|c| c.set(c.get() + 1));
+        f.debug_struct("Bead").field("label", &self.label).field("next", &self.next).finish()
+    }
+}
+
+impl Trace for Bead {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        edges.field("next", &self.next);
+    }
+}
+
+/// Printing a cycle reads of each member's `Debug` about what its line
+/// shows: the 200 characters shown, then (the text being longer) 400 to
+/// find its top level, about 14 levels of the ring. It read 16K characters
+/// to find the top level (about 360 levels), for each of the ring's
+/// members: most of the cost of printing a large cycle.
+#[test]
+fn printing_a_cycle_reads_a_bounded_part_of_each_members_debug() {
+    if !instrack::ENABLED {
+        return;
+    }
+    const N: u32 = 1_000;
+    let first = Rc::new(Bead { label: 0, next: RefCell::new(None) });
+    track!(&first);
+    let mut links = vec![first.clone()];
+    for label in 1..N {
+        let bead = Rc::new(Bead { label, next: RefCell::new(None) });
+        track!(&bead);
+        *links.last().unwrap().next.borrow_mut() = Some(bead.clone());
+        links.push(bead);
+    }
+    *links.last().unwrap().next.borrow_mut() = Some(first);
+    let weaks: Vec<_> = links.iter().map(Rc::downgrade).collect();
+    drop(links); // a leaked ring of N
+
+    let cycles = find_cycles();
+    let ring = cycles.iter().find(|c| c.members()[0].instance().type_name().ends_with("Bead")).unwrap();
+    assert_eq!(ring.members().len(), N as usize);
+    let before = BEAD_CALLS.with(Cell::get);
+    let text = cycles.to_string();
+    let per_member = (BEAD_CALLS.with(Cell::get) - before) as f64 / f64::from(N);
+    assert!(text.contains("1000 instances kept alive only by each other"), "{text:.300}");
+    assert!(text.contains("    it::cycle_cost::Bead #"), "{text:.300}");
+    for member in ring.members() {
+        let shown = member.instance().debug().unwrap();
+        assert!(shown.starts_with("Bead { label: ") && shown.ends_with(", … }"), "{shown}");
+    }
+    eprintln!("{per_member} calls into Debug per member printed");
+    assert!(per_member <= 20.0, "{per_member} calls into Debug per member printed");
+
+    // Broken without a recursive drop: every bead held first.
+    let beads: Vec<Rc<Bead>> = weaks.iter().filter_map(std::rc::Weak::upgrade).collect();
+    for bead in &beads {
+        bead.next.borrow_mut().take();
+    }
+}
