@@ -130,8 +130,6 @@ fn framed(before: &str, text: &str, after: &str) -> String {
 struct Writer {
     elide: Option<usize>,
     out: String,
-    /// What `emit` escapes, before it is appended to `out`.
-    escaping: String,
     out_chars: usize,
     cut: bool,
     read: usize,
@@ -153,7 +151,6 @@ impl Writer {
         Writer {
             elide,
             out: String::new(),
-            escaping: String::new(),
             out_chars: 0,
             cut: false,
             read: 0,
@@ -168,27 +165,41 @@ impl Writer {
         }
     }
 
-    /// Appends to the result; `false` once the limit is reached.
-    fn emit(&mut self, text: &str) -> bool {
-        // Escaped into a buffer kept from call to call: most calls are one
-        // character, and allocating for each was half the cost of a text.
-        let mut escaped = std::mem::take(&mut self.escaping);
-        escaped.clear();
-        for c in text.chars() {
-            push_escaped(&mut escaped, c);
-        }
-        let mut more = true;
-        for c in escaped.chars() {
-            if self.out_chars == DEBUG_LIMIT {
-                self.cut = true;
-                more = false;
-                break;
+    /// Appends to the result, escaped; `false` once the limit is reached (an
+    /// escape sequence may be cut short).
+    fn emit(&mut self, mut text: &str) -> bool {
+        while !text.is_empty() {
+            let room = DEBUG_LIMIT - self.out_chars;
+            // Printable ASCII, the usual text, copied as it is: one byte a character.
+            let plain = text.bytes().take(room).take_while(|b| (b' '..=b'~').contains(b)).count();
+            if plain > 0 {
+                self.out.push_str(&text[..plain]);
+                self.out_chars += plain;
+                text = &text[plain..];
+                continue;
             }
-            self.out.push(c);
-            self.out_chars += 1;
+            if room == 0 {
+                self.cut = true;
+                return false;
+            }
+            let Some(c) = text.chars().next() else { break };
+            text = &text[c.len_utf8()..];
+            let start = self.out.len();
+            push_escaped(&mut self.out, c);
+            let added = match self.out.len() - start {
+                1 => 1,
+                _ => self.out[start..].chars().count(),
+            };
+            if added > room {
+                let end = self.out[start..].char_indices().nth(room).map_or(self.out.len(), |(i, _)| start + i);
+                self.out.truncate(end);
+                self.out_chars = DEBUG_LIMIT;
+                self.cut = true;
+                return false;
+            }
+            self.out_chars += added;
         }
-        self.escaping = escaped;
-        more
+        true
     }
 
     /// Writes the field read at depth 1, or `…` for one that holds nesting.
@@ -283,16 +294,18 @@ impl Writer {
 
 impl fmt::Write for Writer {
     fn write_str(&mut self, s: &str) -> fmt::Result {
+        let Some(limit) = self.elide else {
+            // Written whole, escaped: bounded by what is written.
+            return if self.emit(s) { Ok(()) } else { Err(fmt::Error) }; // stops a long Debug early
+        };
         for c in s.chars() {
             self.read += 1;
-            let more = match self.elide {
-                // Bounded by what is read, not written: nesting writes nothing.
-                Some(limit) if self.read > limit => {
-                    self.cut = true;
-                    false
-                }
-                Some(_) => self.elided(c),
-                None => self.emit(c.encode_utf8(&mut [0; 4])),
+            // Bounded by what is read, not written: nesting writes nothing.
+            let more = if self.read > limit {
+                self.cut = true;
+                false
+            } else {
+                self.elided(c)
             };
             if !more {
                 return Err(fmt::Error); // stops a long Debug early
@@ -435,5 +448,39 @@ mod tests {
         // Both passes: the first stops at the shown length, the second at the limit.
         assert!(node_read <= DEBUG_LIMIT + NODE_INPUT_LIMIT, "{node_read} characters read");
         assert!(snapshot_read > INPUT_LIMIT / 2, "{snapshot_read} characters read");
+    }
+
+    /// `emit` copies printable ASCII in runs and escapes the rest one
+    /// character at a time: the same text as escaping every character and
+    /// keeping the first [`DEBUG_LIMIT`], an escape cut short included,
+    /// however the input is split into writes.
+    #[test]
+    fn emitted_text_is_the_escaped_input_cut_at_the_limit() {
+        let inputs = [
+            "plain ascii".to_owned(),
+            "x".repeat(199) + "\n" + "y",
+            "é\t\u{1b}[31m\u{7f}~ ".repeat(40),
+            "z".repeat(DEBUG_LIMIT),
+            "z".repeat(DEBUG_LIMIT) + "!",
+        ];
+        for input in &inputs {
+            let mut escaped = String::new();
+            input.chars().for_each(|c| push_escaped(&mut escaped, c));
+            let expected: String = escaped.chars().take(DEBUG_LIMIT).collect();
+            for chunk in [1, 3, 7, usize::MAX] {
+                let mut w = Writer::new(None);
+                let mut rest = input.as_str();
+                while !rest.is_empty() {
+                    let end = rest.char_indices().nth(chunk).map_or(rest.len(), |(i, _)| i);
+                    if w.write_str(&rest[..end]).is_err() {
+                        break;
+                    }
+                    rest = &rest[end..];
+                }
+                assert_eq!(w.out, expected, "{input:?} in writes of {chunk}");
+                assert_eq!(w.out_chars, expected.chars().count());
+                assert_eq!(w.cut, escaped.chars().count() > DEBUG_LIMIT, "{input:?} in writes of {chunk}");
+            }
+        }
     }
 }
