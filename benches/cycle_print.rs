@@ -1,17 +1,19 @@
 //! What printing one large leaked cycle costs, in instructions (callgrind),
 //! which unlike time do not depend on what else the machine does: the
 //! `Display` of [`instrack::find_cycles`]'s answer for one ring of 1,000 and
-//! one of 10,000 members, with a derived `Trace` and a derived `Debug` that
-//! recurses through the ring.
+//! one of 10,000 members with a derived `Trace` (with no `Debug`, and with a
+//! derived one that recurses through the ring), and `graph_dot` of healthy
+//! trees of those sizes.
 //!
 //!     cargo bench --bench cycle_print --features tracking
 //!
 //! Printing is linear in the cycle: each member's line reads a bounded part
 //! of its `Debug`, and the loop around the cycle and the other references
-//! are found through maps built once. The process fails if the 10,000-member
-//! cycle costs more than [`MAX_RATIO`] times the 1,000-member one (linear
-//! work gives 10; the search per member it replaced gave over 100). Without
-//! valgrind it compares times of one run instead, against the same ratio.
+//! are found through maps built once. The process fails if the 10,000-node
+//! case costs more than [`MAX_RATIO`] times the 1,000-node one (linear work
+//! gives 10; the search of every edge per member that printing did gave 71).
+//! Without valgrind it compares times of one run instead, against the same
+//! ratio.
 
 use instrack::{find_cycles, track, Cycles};
 use std::cell::RefCell;
@@ -95,31 +97,76 @@ fn with_ring<R>(kind: &str, n: u32, measure: impl FnOnce(&Cycles) -> R) -> R {
     result
 }
 
-/// Instructions callgrind counts in `print_cycles` for a ring of `n`.
-fn instructions(kind: &str, n: u32) -> Option<u64> {
+/// Instructions callgrind counts in what `mode kind n` measures
+/// (`print_cycles` or `draw_dot`).
+fn instructions(mode: &str, kind: &str, n: u32) -> Option<u64> {
     let exe = std::env::current_exe().ok()?;
+    let measured = if mode == "dot" { "draw_dot" } else { "print_cycles" };
     let out = Command::new("valgrind")
-        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null", "--toggle-collect=*print_cycles*"])
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null", &format!("--toggle-collect=*{measured}*")])
         .arg(exe)
-        .args(["print", kind, &n.to_string()])
+        .args([mode, kind, &n.to_string()])
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "`print {kind} {n}` failed under valgrind:\n{text}");
+    assert!(out.status.success(), "`{mode} {kind} {n}` failed under valgrind:\n{text}");
     text.lines().find_map(|l| l.split("Collected :").nth(1)).and_then(|v| v.trim().parse().ok())
 }
 
-/// Seconds to print a ring of `n`, the fastest of three.
-fn seconds(kind: &str, n: u32) -> f64 {
-    with_ring(kind, n, |cycles| {
+/// Seconds for what `mode kind n` measures, the fastest of three.
+fn seconds(mode: &str, kind: &str, n: u32) -> f64 {
+    let fastest = |f: &mut dyn FnMut()| {
         (0..3)
             .map(|_| {
                 let start = Instant::now();
-                print_cycles(cycles);
+                f();
                 start.elapsed().as_secs_f64()
             })
             .fold(f64::INFINITY, f64::min)
+    };
+    if mode == "dot" {
+        let root = tree(n as usize);
+        let best = fastest(&mut || {
+            draw_dot();
+        });
+        drop(root);
+        return best;
+    }
+    with_ring(kind, n, |cycles| {
+        fastest(&mut || {
+            print_cycles(cycles);
+        })
     })
+}
+
+/// A node of a healthy tree, as in the `tracking` bench's `graph_dot_100k`:
+/// its derived `Debug` prints its whole subtree.
+#[derive(Debug, instrack::Trace)]
+struct Node {
+    parent: std::rc::Weak<Node>,
+    children: RefCell<Vec<Rc<Node>>>,
+}
+
+/// A tree of `n` tracked nodes, each with up to 4 children; returns the root.
+fn tree(n: usize) -> Rc<Node> {
+    let root = Rc::new(Node { parent: std::rc::Weak::new(), children: RefCell::new(Vec::new()) });
+    track!(&root);
+    let mut all = vec![root.clone()];
+    for i in 1..n {
+        let parent = &all[(i - 1) / 4];
+        let node = Rc::new(Node { parent: Rc::downgrade(parent), children: RefCell::new(Vec::new()) });
+        track!(&node);
+        parent.children.borrow_mut().push(node.clone());
+        all.push(node);
+    }
+    root
+}
+
+/// What is measured of `graph_dot`: the whole call. Not inlined, so that
+/// callgrind counts it alone.
+#[inline(never)]
+fn draw_dot() -> usize {
+    black_box(instrack::graph_dot("cycle_print::Node")).len()
 }
 
 fn main() {
@@ -128,12 +175,19 @@ fn main() {
         println!("tracking is compiled out: nothing to print (run with --features tracking)");
         return;
     }
-    // Under valgrind: `print KIND N`.
+    // Under valgrind: `print KIND N`, `dot tree N`.
     if let [mode, kind, n] = &args[..] {
-        if mode == "print" {
-            with_ring(kind, n.parse().expect("a number of members"), print_cycles);
-            return;
+        let n = n.parse().expect("a number of members");
+        match (mode.as_str(), kind.as_str()) {
+            ("print", _) => drop(with_ring(kind, n, print_cycles)),
+            ("dot", "tree") => {
+                let root = tree(n as usize);
+                draw_dot();
+                drop(root);
+            }
+            _ => panic!("unknown mode {mode:?} {kind:?}"),
         }
+        return;
     }
     let (small, large) = (1_000, 10_000);
     let valgrind = Command::new("valgrind").arg("--version").output().is_ok();
@@ -141,22 +195,26 @@ fn main() {
         eprintln!("valgrind is not installed: comparing times instead (apt-get install valgrind)");
     }
     let mut failed = false;
-    // `bare`, the graph work alone, is the one checked: the `Debug` text
-    // of each member (bounded, in `debug`) would hide a quadratic search.
-    for kind in ["bare", "debug"] {
-        let (unit, a, b) = match (valgrind, instructions(kind, small), instructions(kind, large)) {
+    // `print bare`, the graph work alone, is the case that catches a
+    // quadratic search: the `Debug` text of each member (in `print debug`)
+    // costs more and would hide one at these sizes.
+    for (mode, kind, what) in [
+        ("print", "bare", "printing one leaked cycle, no Debug"),
+        ("print", "debug", "printing one leaked cycle, derived Debug"),
+        ("dot", "tree", "graph_dot of a healthy tree, derived Debug"),
+    ] {
+        let (unit, a, b) = match (valgrind, instructions(mode, kind, small), instructions(mode, kind, large)) {
             (true, Some(a), Some(b)) => ("instructions (callgrind)", a as f64, b as f64),
-            _ => ("seconds", seconds(kind, small), seconds(kind, large)),
+            _ => ("seconds", seconds(mode, kind, small), seconds(mode, kind, large)),
         };
         let ratio = b / a;
         println!(
-            "printing one leaked cycle ({kind}), {unit}: {small} members {a:.0} ({:.0} each), \
-             {large} members {b:.0} ({:.0} each): {ratio:.1}x",
+            "{what}, {unit}: {small} nodes {a:.0} ({:.0} each), {large} nodes {b:.0} ({:.0} each): {ratio:.1}x",
             a / f64::from(small),
             b / f64::from(large)
         );
         if ratio > MAX_RATIO {
-            eprintln!("printing a cycle of {large} costs {ratio:.1}x one of {small}, over {MAX_RATIO}x: not linear");
+            eprintln!("{what}: {large} nodes cost {ratio:.1}x {small}, over {MAX_RATIO}x: not linear");
             failed = true;
         }
     }

@@ -32,7 +32,7 @@ use crate::pattern::Pattern;
 use crate::text::dot_escaped as escape;
 use dot::dot;
 use graph::Graph;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Finds the groups of tracked `Arc`/`Rc` instances that are kept alive only
 /// by references among themselves, with what each keeps alive beneath it.
@@ -207,8 +207,11 @@ pub fn graph_dot(pattern: &str) -> String {
     };
     let guard = AnalysisGuard::enter();
     let graph = Graph::build();
-    let keep: Vec<usize> =
-        (0..graph.held.len()).filter(|&i| selected.selects(graph.held[i].instance().type_name())).collect();
+    // Each type matched once, not each node: a graph has few types.
+    let mut selects: HashMap<&'static str, bool> = HashMap::new();
+    let keep: Vec<usize> = (0..graph.held.len())
+        .filter(|&i| *selects.entry(graph.held[i].instance().type_name()).or_insert_with_key(|t| selected.selects(t)))
+        .collect();
     let nodes: Vec<RefNode> = keep.iter().map(|&i| graph.node(i, true)).collect();
     let leaked: Vec<bool> = keep.iter().map(|&i| graph.leaked[i]).collect();
     let (edges, paths) = graph.edges_among(&keep);

@@ -123,18 +123,7 @@ fn printing_a_cycle_reads_a_bounded_part_of_each_members_debug() {
         return;
     }
     const N: u32 = 1_000;
-    let first = Rc::new(Bead { label: 0, next: RefCell::new(None) });
-    track!(&first);
-    let mut links = vec![first.clone()];
-    for label in 1..N {
-        let bead = Rc::new(Bead { label, next: RefCell::new(None) });
-        track!(&bead);
-        *links.last().unwrap().next.borrow_mut() = Some(bead.clone());
-        links.push(bead);
-    }
-    *links.last().unwrap().next.borrow_mut() = Some(first);
-    let weaks: Vec<_> = links.iter().map(Rc::downgrade).collect();
-    drop(links); // a leaked ring of N
+    let weaks = leak_ring(N);
 
     let cycles = find_cycles();
     let ring = cycles.iter().find(|c| c.members()[0].instance().type_name().ends_with("Bead")).unwrap();
@@ -148,10 +137,48 @@ fn printing_a_cycle_reads_a_bounded_part_of_each_members_debug() {
         let shown = member.instance().debug().unwrap();
         assert!(shown.starts_with("Bead { label: ") && shown.ends_with(", … }"), "{shown}");
     }
-    eprintln!("{per_member} calls into Debug per member printed");
     assert!(per_member <= 20.0, "{per_member} calls into Debug per member printed");
 
-    // Broken without a recursive drop: every bead held first.
+    break_ring(weaks);
+}
+
+/// `graph_dot` formats every node it draws, while it holds them, and shows
+/// 60 characters of each: it too reads each one's `Debug` as far as a
+/// report line needs (it read 16K characters of each, ~355 calls here, and
+/// took ~1 s for 100k nodes in the `tracking` bench).
+#[test]
+fn graph_dot_reads_a_bounded_part_of_each_nodes_debug() {
+    if !instrack::ENABLED {
+        return;
+    }
+    const N: u32 = 1_000;
+    let weaks = leak_ring(N);
+    let before = BEAD_CALLS.with(Cell::get);
+    let dot = instrack::graph_dot("Bead");
+    let per_node = (BEAD_CALLS.with(Cell::get) - before) as f64 / f64::from(N);
+    assert_eq!(dot.matches(" -> ").count(), N as usize, "{dot:.300}");
+    assert_eq!(dot.matches("\\nBead { label: ").count(), N as usize, "{dot:.300}");
+    assert!(per_node <= 20.0, "{per_node} calls into Debug per node drawn");
+    break_ring(weaks);
+}
+
+/// A leaked ring of `n` tracked beads; weak handles for [`break_ring`].
+fn leak_ring(n: u32) -> Vec<std::rc::Weak<Bead>> {
+    let first = Rc::new(Bead { label: 0, next: RefCell::new(None) });
+    track!(&first);
+    let mut beads = vec![first.clone()];
+    for label in 1..n {
+        let bead = Rc::new(Bead { label, next: RefCell::new(None) });
+        track!(&bead);
+        *beads.last().unwrap().next.borrow_mut() = Some(bead.clone());
+        beads.push(bead);
+    }
+    *beads.last().unwrap().next.borrow_mut() = Some(first);
+    beads.iter().map(Rc::downgrade).collect()
+}
+
+/// Breaks a ring without a recursive drop: every bead held first.
+fn break_ring(weaks: Vec<std::rc::Weak<Bead>>) {
     let beads: Vec<Rc<Bead>> = weaks.iter().filter_map(std::rc::Weak::upgrade).collect();
     for bead in &beads {
         bead.next.borrow_mut().take();
