@@ -109,7 +109,7 @@ pub fn find_cycles() -> Cycles {
                 paths,
                 // `Debug` text formatted when printed: `Display` shows one
                 // cycle of each shape, and formatting 100k members up front
-                // cost seconds (a cyclic `Debug` is read to 16K characters).
+                // cost seconds (each a cyclic `Debug`, read to find its top level).
                 members: members.iter().map(|&i| graph.node(i, false)).collect(),
                 kept_alive: kept.iter().map(|&i| graph.node(i, false)).collect(),
             }

@@ -53,7 +53,10 @@ impl RefNode {
     /// [`find_cycles`](crate::find_cycles), the text is formatted on the first
     /// [`Instance::debug`] (printing the node asks for it), from the live value,
     /// as a snapshot's is; from [`why_alive`](crate::why_alive) and
-    /// [`graph_dot`](crate::graph_dot), during the analysis.
+    /// [`graph_dot`](crate::graph_dot), during the analysis. Either way a
+    /// text over 200 characters is read to 400 to find its top level (a
+    /// snapshot's to 16K): a derived `Debug` on a cycle never ends, and the
+    /// line shows `Node { name: "a", … }` all the same.
     pub fn instance(&self) -> &Instance {
         &self.instance
     }
