@@ -12,21 +12,24 @@
 //! |---|---|
 //! | this one | the analyses (`find_cycles`, `why_alive`, `graph_dot`) and the guard that runs them one at a time |
 //! | [`graph`] | the analysed graph: trial deletion, Tarjan, chains of holders |
-//! | [`results`] | `RefNode`, `Cycle`, `Retention` and their report text |
+//! | [`results`] | `RefNode`, `Cycle` and their report text |
+//! | [`retention`] | `Retention`, what `why_alive` returns, and its text |
 //! | [`grouped`] | `Cycles`, `CycleGroup`: the cycles grouped by shape, the untraced types, their report text |
 //! | [`dot`] | Graphviz text |
 //!
 //! The data flows down: this file uses `graph`, `grouped` and `dot`, which
-//! build or read `results`; only `graph` reads the registry, through
-//! `imp::collect_graph`.
+//! build or read `results`, and builds `retention`; only `graph` reads the
+//! registry, through `imp::collect_graph`.
 
 mod dot;
 mod graph;
 mod grouped;
 mod results;
+mod retention;
 
 pub use grouped::{CycleGroup, Cycles};
-pub use results::{Cycle, RefNode, Retention};
+pub use results::{Cycle, RefNode};
+pub use retention::Retention;
 
 use crate::pattern::Pattern;
 use crate::text::dot_escaped as escape;
