@@ -12,27 +12,30 @@
 //! |---|---|
 //! | this one | the analyses (`find_cycles`, `why_alive`, `graph_dot`) and the guard that runs them one at a time |
 //! | [`graph`] | the analysed graph: trial deletion, Tarjan, chains of holders |
-//! | [`results`] | `RefNode`, `Cycle`, `Retention` and their report text |
+//! | [`results`] | `RefNode`, `Cycle` and their report text |
+//! | [`retention`] | `Retention`, what `why_alive` returns, and its text |
 //! | [`grouped`] | `Cycles`, `CycleGroup`: the cycles grouped by shape, the untraced types, their report text |
 //! | [`dot`] | Graphviz text |
 //!
 //! The data flows down: this file uses `graph`, `grouped` and `dot`, which
-//! build or read `results`; only `graph` reads the registry, through
-//! `imp::collect_graph`.
+//! build or read `results`, and builds `retention`; only `graph` reads the
+//! registry, through `imp::collect_graph`.
 
 mod dot;
 mod graph;
 mod grouped;
 mod results;
+mod retention;
 
 pub use grouped::{CycleGroup, Cycles};
-pub use results::{Cycle, RefNode, Retention};
+pub use results::{Cycle, RefNode};
+pub use retention::Retention;
 
 use crate::pattern::Pattern;
 use crate::text::dot_escaped as escape;
 use dot::dot;
 use graph::Graph;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Finds the groups of tracked `Arc`/`Rc` instances that are kept alive only
 /// by references among themselves, with what each keeps alive beneath it.
@@ -109,7 +112,7 @@ pub fn find_cycles() -> Cycles {
                 paths,
                 // `Debug` text formatted when printed: `Display` shows one
                 // cycle of each shape, and formatting 100k members up front
-                // cost seconds (a cyclic `Debug` is read to 16K characters).
+                // cost seconds (each a cyclic `Debug`, read to find its top level).
                 members: members.iter().map(|&i| graph.node(i, false)).collect(),
                 kept_alive: kept.iter().map(|&i| graph.node(i, false)).collect(),
             }
@@ -207,8 +210,11 @@ pub fn graph_dot(pattern: &str) -> String {
     };
     let guard = AnalysisGuard::enter();
     let graph = Graph::build();
-    let keep: Vec<usize> =
-        (0..graph.held.len()).filter(|&i| selected.selects(graph.held[i].instance().type_name())).collect();
+    // Each type matched once, not each node: a graph has few types.
+    let mut selects: HashMap<&'static str, bool> = HashMap::new();
+    let keep: Vec<usize> = (0..graph.held.len())
+        .filter(|&i| *selects.entry(graph.held[i].instance().type_name()).or_insert_with_key(|t| selected.selects(t)))
+        .collect();
     let nodes: Vec<RefNode> = keep.iter().map(|&i| graph.node(i, true)).collect();
     let leaked: Vec<bool> = keep.iter().map(|&i| graph.leaked[i]).collect();
     let (edges, paths) = graph.edges_among(&keep);

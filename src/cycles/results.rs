@@ -1,14 +1,15 @@
-//! What the analyses return: [`RefNode`], [`Cycle`], [`Retention`], and
-//! their report text. Built by the analyses in [`super`]; nothing here
-//! reads the registry.
+//! What the analyses return: [`RefNode`], [`Cycle`], and their report text
+//! ([`Retention`](super::Retention), `why_alive`'s, is in `retention.rs`).
+//! Built by the analyses in [`super`]; nothing here reads the registry.
 
 use crate::pattern::short_generics;
 use crate::snapshot::Instance;
 use crate::text::plural;
 use crate::text::Escaped;
 use crate::trace::EdgePath;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
+use std::rc::Rc;
 
 /// One tracked instance in the reference graph.
 ///
@@ -52,7 +53,10 @@ impl RefNode {
     /// [`find_cycles`](crate::find_cycles), the text is formatted on the first
     /// [`Instance::debug`] (printing the node asks for it), from the live value,
     /// as a snapshot's is; from [`why_alive`](crate::why_alive) and
-    /// [`graph_dot`](crate::graph_dot), during the analysis.
+    /// [`graph_dot`](crate::graph_dot), during the analysis. Either way a
+    /// text over 200 characters is read to 400 to find its top level (a
+    /// snapshot's to 16K): a derived `Debug` on a cycle never ends, and the
+    /// line shows `Node { name: "a", … }` all the same.
     pub fn instance(&self) -> &Instance {
         &self.instance
     }
@@ -146,21 +150,31 @@ impl Cycle {
 
     /// The shortest loop through the first member, as indexes into
     /// `edges`: the references a reader follows around the cycle.
+    /// Breadth-first over the references leaving each member, indexed once:
+    /// linear in the cycle (a search of every edge per member made a cycle
+    /// of 100k members cost minutes).
     pub(super) fn walk(&self) -> Vec<usize> {
         let Some(start) = self.members.first().map(|m| m.instance.id()) else { return Vec::new() };
-        let member: HashMap<u64, ()> = self.members.iter().map(|m| (m.instance.id(), ())).collect();
-        // Breadth-first from the start over members; `came_by[b]` is the edge that reached b.
+        let member: HashSet<u64> = self.members.iter().map(|m| m.instance.id()).collect();
+        // The references from each member to members, in the order of `edges`.
+        let mut leaving: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (k, &(from, to)) in self.edges.iter().enumerate() {
+            if member.contains(&to) {
+                leaving.entry(from).or_default().push(k);
+            }
+        }
+        // `came_by[b]` is the edge that reached b.
         let mut came_by: HashMap<u64, usize> = HashMap::new();
         let mut queue = VecDeque::from([start]);
-        while let Some(a) = queue.pop_front() {
-            for (k, &(from, to)) in self.edges.iter().enumerate() {
-                if from != a || !member.contains_key(&to) || came_by.contains_key(&to) {
+        'search: while let Some(a) = queue.pop_front() {
+            for &k in leaving.get(&a).map_or(&[][..], Vec::as_slice) {
+                let to = self.edges[k].1;
+                if came_by.contains_key(&to) {
                     continue;
                 }
                 came_by.insert(to, k);
                 if to == start {
-                    queue.clear();
-                    break;
+                    break 'search;
                 }
                 queue.push_back(to);
             }
@@ -178,34 +192,39 @@ impl Cycle {
         walk
     }
 
-    /// The member with this id.
-    fn member(&self, id: u64) -> Option<&RefNode> {
-        self.members.iter().chain(&self.kept_alive).find(|m| m.instance.id() == id)
+    /// The names of the members and of what they keep alive, by id, built
+    /// once for all the references a text names.
+    fn names(&self) -> Names {
+        let mut bare: HashMap<&'static str, Rc<str>> = HashMap::new();
+        let by_id = self
+            .members
+            .iter()
+            .chain(&self.kept_alive)
+            .map(|m| {
+                let type_name = m.instance.type_name();
+                let name = bare.entry(type_name).or_insert_with(|| bare_type_name(type_name).into()).clone();
+                (m.instance.id(), name)
+            })
+            .collect();
+        Names(by_id)
     }
 
     /// `Type #1 .field → Type #2` for the edges `ks`, chained: each edge's
     /// holder is the previous one's target.
-    pub(super) fn write_path(&self, f: &mut impl fmt::Write, ks: &[usize]) -> fmt::Result {
+    fn write_path(&self, f: &mut impl fmt::Write, names: &Names, ks: &[usize]) -> fmt::Result {
         for (n, &k) in ks.iter().enumerate() {
             let (from, to) = self.edges[k];
             if n == 0 {
-                self.write_node(f, from)?;
+                names.write(f, from)?;
             }
             let path = &self.paths[k];
             if !path.is_empty() {
                 write!(f, " {path}")?;
             }
             f.write_str(" → ")?;
-            self.write_node(f, to)?;
+            names.write(f, to)?;
         }
         Ok(())
-    }
-
-    fn write_node(&self, f: &mut impl fmt::Write, id: u64) -> fmt::Result {
-        match self.member(id) {
-            Some(m) => write!(f, "{} #{id}", bare_type_name(m.instance.type_name())),
-            None => write!(f, "#{id}"),
-        }
     }
 
     /// The loop around the cycle on one line, as reports print it: from the
@@ -217,7 +236,7 @@ impl Cycle {
             return String::new(); // none exists: keeps this code out of the binary
         }
         let mut text = String::new();
-        let _ = self.write_path(&mut text, &self.walk());
+        let _ = self.write_path(&mut text, &self.names(), &self.walk());
         text
     }
 
@@ -231,6 +250,19 @@ impl Cycle {
             k => format!(", keeping {k} more alive"),
         };
         format!("{n} instance{} kept alive only by {by}{kept}", plural(n))
+    }
+}
+
+/// The bare type name of each node of a cycle, by id (see [`Cycle::names`]).
+struct Names(HashMap<u64, Rc<str>>);
+
+impl Names {
+    /// `Type #id`, or `#id` for a node the cycle does not hold.
+    fn write(&self, f: &mut impl fmt::Write, id: u64) -> fmt::Result {
+        match self.0.get(&id) {
+            Some(name) => write!(f, "{name} #{id}"),
+            None => write!(f, "#{id}"),
+        }
     }
 }
 
@@ -259,16 +291,20 @@ impl Cycle {
         for m in &self.members {
             writeln!(f, "    {m}")?;
         }
-        let walk = self.walk();
+        let (walk, names) = (self.walk(), self.names());
         f.write_str("  ")?;
-        self.write_path(f, &walk)?;
+        self.write_path(f, &names, &walk)?;
         writeln!(f)?;
-        let others: Vec<usize> = (0..self.edges.len()).filter(|k| !walk.contains(k)).collect();
+        let mut on_walk = vec![false; self.edges.len()];
+        for &k in &walk {
+            on_walk[k] = true;
+        }
+        let others: Vec<usize> = (0..self.edges.len()).filter(|&k| !on_walk[k]).collect();
         if !others.is_empty() {
             writeln!(f, "  other references:")?;
             for k in others {
                 f.write_str("    ")?;
-                self.write_path(f, &[k])?;
+                self.write_path(f, &names, &[k])?;
                 writeln!(f)?;
             }
         }
@@ -279,99 +315,5 @@ impl Cycle {
             }
         }
         Ok(())
-    }
-}
-
-/// Why an instance is alive: the chain of tracked holders from it back to
-/// one with an owner outside the traced graph. See [`why_alive`](crate::why_alive).
-///
-/// # Examples
-/// ```
-/// use std::sync::{Arc, Mutex};
-///
-/// #[derive(Debug)]
-/// struct Cache { entries: Mutex<Vec<Arc<Entry>>> }
-/// #[derive(Debug)]
-/// struct Entry(u32);
-/// impl instrack::Trace for Cache {
-///     fn trace(&self, edges: &mut instrack::Edges<'_>) { edges.trace(&self.entries) }
-/// }
-///
-/// let cache = Arc::new(Cache { entries: Mutex::new(Vec::new()) });
-/// instrack::track!(&cache);
-/// let entry = Arc::new(Entry(7));
-/// instrack::track!(&entry);
-/// cache.entries.lock().unwrap().push(entry.clone());
-/// let id = instrack::snapshot().narrow("Entry").instances().next().map(|i| i.id());
-/// drop(entry);
-/// if let Some(why) = id.and_then(instrack::why_alive) {
-///     assert!(!why.is_leaked()); // `cache` is owned by this function
-///     assert_eq!(why.chain().len(), 2); // the entry, held by the cache
-///     println!("{why}");
-/// }
-/// ```
-#[derive(Clone, Debug)]
-pub struct Retention {
-    pub(super) chain: Vec<RefNode>,
-    /// `via[i]`: the path by which `chain[i + 1]` holds `chain[i]`; for a
-    /// leaked instance, one more: the path by which the closing holder holds
-    /// the chain's last.
-    pub(super) via: Vec<EdgePath>,
-    /// For a leaked instance: the id of the chain member that holds the
-    /// chain's last member, closing the cycle.
-    pub(super) closed_by: Option<u64>,
-}
-
-impl Retention {
-    /// The instance first, then who holds it, then who holds that, … up to
-    /// the first holder with outside owners; for a leaked instance, up to the
-    /// holder whose own holder is already on the chain (the cycle).
-    pub fn chain(&self) -> &[RefNode] {
-        &self.chain
-    }
-    /// Whether nothing outside reaches the instance: it is kept alive by a cycle.
-    pub fn is_leaked(&self) -> bool {
-        self.closed_by.is_some()
-    }
-    /// The path (field, closure) by which each holder holds the one before
-    /// it: `paths()[i]` is how `chain()[i + 1]` holds `chain()[i]`. For a
-    /// leaked instance one more: how the holder that closes the cycle holds
-    /// the chain's last.
-    pub fn paths(&self) -> &[EdgePath] {
-        &self.via
-    }
-}
-
-/// ` through .field` for a named path, nothing for an unnamed one.
-fn through(path: Option<&EdgePath>) -> String {
-    match path {
-        Some(p) if !p.is_empty() => format!(" through {p}"),
-        _ => String::new(),
-    }
-}
-
-impl fmt::Display for Retention {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !crate::ENABLED {
-            return Ok(()); // none exists: keeps this code out of the binary
-        }
-        let Some(first) = self.chain.first() else { return Ok(()) };
-        writeln!(f, "why #{} is alive:", first.instance().id())?;
-        for (i, node) in self.chain.iter().enumerate() {
-            match i {
-                0 => writeln!(f, "    {node}")?,
-                _ => writeln!(f, "    held{} by {node}", through(self.via.get(i - 1)))?,
-            }
-        }
-        match (self.closed_by, self.chain.last()) {
-            (Some(id), _) => {
-                let how = through(self.via.get(self.chain.len() - 1));
-                writeln!(f, "    … which is held{how} by #{id} again: a cycle that nothing outside reaches, leaked")
-            }
-            (None, Some(root)) => {
-                writeln!(f, "    … which has {} owner{} outside the tracked graph", root.outside, plural(root.outside))
-            }
-            (None, None) => Ok(()),
-        }
     }
 }

@@ -86,3 +86,101 @@ fn find_cycles_formats_only_the_members_it_prints() {
     }
     assert_eq!(calls(), asked, "a member's text is formatted once");
 }
+
+/// A ring member whose derived-like `Debug` counts its calls: one call per
+/// level of the ring it recurses into, each level
+/// `Bead { label: 123, next: RefCell { value: Some(` (about 45 characters).
+struct Bead {
+    label: u32,
+    next: RefCell<Option<Rc<Bead>>>,
+}
+
+thread_local! {
+    static BEAD_CALLS: Cell<usize> = const { Cell::new(0) };
+}
+
+impl fmt::Debug for Bead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        BEAD_CALLS.with(|c| c.set(c.get() + 1));
+        f.debug_struct("Bead").field("label", &self.label).field("next", &self.next).finish()
+    }
+}
+
+impl Trace for Bead {
+    fn trace(&self, edges: &mut Edges<'_>) {
+        edges.field("next", &self.next);
+    }
+}
+
+/// Printing a cycle reads of each member's `Debug` about what its line
+/// shows: the 200 characters shown, then (the text being longer) 400 to
+/// find its top level, about 14 levels of the ring. It read 16K characters
+/// to find the top level (about 360 levels), for each of the ring's
+/// members: most of the cost of printing a large cycle.
+#[test]
+fn printing_a_cycle_reads_a_bounded_part_of_each_members_debug() {
+    if !instrack::ENABLED {
+        return;
+    }
+    const N: u32 = 1_000;
+    let weaks = leak_ring(N);
+
+    let cycles = find_cycles();
+    let ring = cycles.iter().find(|c| c.members()[0].instance().type_name().ends_with("Bead")).unwrap();
+    assert_eq!(ring.members().len(), N as usize);
+    let before = BEAD_CALLS.with(Cell::get);
+    let text = cycles.to_string();
+    let per_member = (BEAD_CALLS.with(Cell::get) - before) as f64 / f64::from(N);
+    assert!(text.contains("1000 instances kept alive only by each other"), "{text:.300}");
+    assert!(text.contains("    it::cycle_cost::Bead #"), "{text:.300}");
+    for member in ring.members() {
+        let shown = member.instance().debug().unwrap();
+        assert!(shown.starts_with("Bead { label: ") && shown.ends_with(", … }"), "{shown}");
+    }
+    assert!(per_member <= 20.0, "{per_member} calls into Debug per member printed");
+
+    break_ring(weaks);
+}
+
+/// `graph_dot` formats every node it draws, while it holds them, and shows
+/// 60 characters of each: it too reads each one's `Debug` as far as a
+/// report line needs (it read 16K characters of each, ~355 calls here, and
+/// took ~1 s for 100k nodes in the `tracking` bench).
+#[test]
+fn graph_dot_reads_a_bounded_part_of_each_nodes_debug() {
+    if !instrack::ENABLED {
+        return;
+    }
+    const N: u32 = 1_000;
+    let weaks = leak_ring(N);
+    let before = BEAD_CALLS.with(Cell::get);
+    let dot = instrack::graph_dot("Bead");
+    let per_node = (BEAD_CALLS.with(Cell::get) - before) as f64 / f64::from(N);
+    assert_eq!(dot.matches(" -> ").count(), N as usize, "{dot:.300}");
+    assert_eq!(dot.matches("\\nBead { label: ").count(), N as usize, "{dot:.300}");
+    assert!(per_node <= 20.0, "{per_node} calls into Debug per node drawn");
+    break_ring(weaks);
+}
+
+/// A leaked ring of `n` tracked beads; weak handles for [`break_ring`].
+fn leak_ring(n: u32) -> Vec<std::rc::Weak<Bead>> {
+    let first = Rc::new(Bead { label: 0, next: RefCell::new(None) });
+    track!(&first);
+    let mut beads = vec![first.clone()];
+    for label in 1..n {
+        let bead = Rc::new(Bead { label, next: RefCell::new(None) });
+        track!(&bead);
+        *beads.last().unwrap().next.borrow_mut() = Some(bead.clone());
+        beads.push(bead);
+    }
+    *beads.last().unwrap().next.borrow_mut() = Some(first);
+    beads.iter().map(Rc::downgrade).collect()
+}
+
+/// Breaks a ring without a recursive drop: every bead held first.
+fn break_ring(weaks: Vec<std::rc::Weak<Bead>>) {
+    let beads: Vec<Rc<Bead>> = weaks.iter().filter_map(std::rc::Weak::upgrade).collect();
+    for bead in &beads {
+        bead.next.borrow_mut().take();
+    }
+}

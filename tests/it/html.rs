@@ -162,6 +162,52 @@ fn each_leaked_cycle_is_drawn_with_its_dot_text() {
 
 ring_node!(PageSession);
 
+/// A node that holds the next through a field whose name it is given: a
+/// name with markup in it, and one too long for an arrow's label.
+struct Knot {
+    field: &'static str,
+    next: std::cell::RefCell<Option<Rc<Knot>>>,
+}
+
+impl instrack::Trace for Knot {
+    fn trace(&self, edges: &mut instrack::Edges<'_>) {
+        edges.field(self.field, &self.next);
+    }
+}
+
+#[test]
+fn each_arrow_of_a_cycle_drawing_is_labelled_with_its_field() {
+    const LONG: &str = "a_field_name_too_long_for_the_label";
+    let a = Rc::new(Knot { field: "to<b>&", next: std::cell::RefCell::new(None) });
+    let b = Rc::new(Knot { field: LONG, next: std::cell::RefCell::new(Some(a.clone())) });
+    *a.next.borrow_mut() = Some(b.clone());
+    track!(&a);
+    track!(&b);
+    let weak = Rc::downgrade(&a);
+    drop((a, b));
+    let cycles: Vec<_> = instrack::find_cycles()
+        .into_iter()
+        .filter(|c| c.members()[0].instance().type_name().ends_with("Knot"))
+        .collect();
+    let page = render(&Page::new(instrack::snapshot().narrow("Knot")).cycles(cycles));
+    if instrack::ENABLED {
+        let drawing = &page[page.find("<svg class=\"cycle-graph\"").unwrap()..];
+        let drawing = &drawing[..drawing.find("</svg>").unwrap()];
+        let labels: Vec<&str> = drawing.split("<text class=\"edge-label\"").skip(1).collect();
+        assert_eq!(labels.len(), 2, "one label per arrow: {drawing}");
+        let text = |label: &str| label[label.find("</title>").unwrap() + 8..label.find("</text>").unwrap()].to_owned();
+        let mut shown: Vec<String> = labels.iter().map(|l| text(l)).collect();
+        shown.sort();
+        // Escaped, and the long one cut to 20 characters, whole in its tooltip.
+        assert_eq!(shown, [".a_field_name_too_l…", ".to&lt;b&gt;&amp;"], "{drawing}");
+        assert!(drawing.contains(&format!("<title>.{LONG}</title>")), "{drawing}");
+        assert!(!drawing.contains("to<b>"), "{drawing}");
+    }
+    if let Some(a) = weak.upgrade() {
+        a.next.borrow_mut().take();
+    }
+}
+
 struct PageOpaque;
 
 #[test]

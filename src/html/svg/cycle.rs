@@ -1,17 +1,23 @@
 //! The drawing of one leaked cycle: its members on a circle, what they keep
-//! alive on an outer one, an arrow per reference.
+//! alive on an outer one, an arrow per reference labelled with its path.
 
 use super::{shorten, SUSPECT};
 use crate::cycles::Cycle;
 use crate::html::esc;
+use crate::trace::EdgePath;
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 
 /// How many nodes a cycle's drawing shows; larger cycles are left to the DOT text.
 const NODES_DRAWN: usize = 40;
 
+/// How many characters of a reference's path its arrow's label shows; the
+/// whole path is the label's tooltip.
+const LABEL_SHOWN: usize = 20;
+
 /// Writes a small graph of `cycle`: members on a circle (red), what they keep
-/// alive on an outer circle (grey), one arrow per reference.
+/// alive on an outer circle (grey), one arrow per reference, labelled with
+/// the field (and closure) that holds it.
 pub(crate) fn cycle(out: &mut String, cycle: &Cycle) -> fmt::Result {
     let nodes: Vec<(&crate::RefNode, bool)> =
         cycle.members().iter().map(|n| (n, true)).chain(cycle.kept_alive().iter().map(|n| (n, false))).collect();
@@ -49,8 +55,9 @@ pub(crate) fn cycle(out: &mut String, cycle: &Cycle) -> fmt::Result {
          fill=\"#555\"/></marker></defs>"
     )?;
     const R: f64 = 24.0;
-    for &(from, to) in cycle.edges() {
+    for (k, &(from, to)) in cycle.edges().iter().enumerate() {
         let (Some(&(x1, y1)), Some(&(x2, y2))) = (at.get(&from), at.get(&to)) else { continue };
+        let path = cycle.edge_paths().get(k);
         let (dx, dy) = (x2 - x1, y2 - y1);
         let len = (dx * dx + dy * dy).sqrt().max(1e-9);
         let (ux, uy) = (dx / len, dy / len);
@@ -63,6 +70,7 @@ pub(crate) fn cycle(out: &mut String, cycle: &Cycle) -> fmt::Result {
                 x1,
                 y1 - R
             )?;
+            label(out, path, x1, y1 - R - 44.0)?;
             continue;
         }
         // Bent to its left, so that a → b and b → a are two arcs, not one line.
@@ -80,6 +88,9 @@ pub(crate) fn cycle(out: &mut String, cycle: &Cycle) -> fmt::Result {
             "<path class=\"edge\" d=\"M{sx:.1},{sy:.1} Q{cx:.1},{cy:.1} {ex:.1},{ey:.1}\" fill=\"none\" \
              stroke=\"#555\" marker-end=\"url(#arrow)\"/>"
         )?;
+        // At the middle of the curve, a little further out on its side.
+        let (mx, my) = ((sx + 2.0 * cx + ex) / 4.0, (sy + 2.0 * cy + ey) / 4.0);
+        label(out, path, mx - uy * 10.0, my + ux * 10.0 + 4.0)?;
     }
     for (node, member) in &nodes {
         let i = node.instance();
@@ -106,5 +117,27 @@ pub(crate) fn cycle(out: &mut String, cycle: &Cycle) -> fmt::Result {
         out.push_str("</title></g>\n");
     }
     out.push_str("</svg>");
+    Ok(())
+}
+
+/// The label of an arrow: its path (`.next`, `.on_close → closure (…)`)
+/// escaped and cut to [`LABEL_SHOWN`] characters, the whole path as its
+/// tooltip; nothing for a reference traced without a name.
+fn label(out: &mut String, path: Option<&EdgePath>, x: f64, y: f64) -> fmt::Result {
+    let Some(path) = path.filter(|p| !p.is_empty()) else { return Ok(()) };
+    let whole = path.to_string();
+    let shown = match whole.char_indices().nth(LABEL_SHOWN - 1) {
+        Some((end, _)) if whole.chars().count() > LABEL_SHOWN => format!("{}…", &whole[..end]),
+        _ => whole.clone(),
+    };
+    write!(
+        out,
+        "<text class=\"edge-label\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\" fill=\"#555\" \
+         stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\"><title>"
+    )?;
+    esc(out, &whole);
+    out.push_str("</title>");
+    esc(out, &shown);
+    out.push_str("</text>");
     Ok(())
 }

@@ -45,7 +45,8 @@ impl Held {
     pub(crate) fn trace(&self, edges: &mut Edges<'_>) -> bool {
         self.value.trace(edges)
     }
-    /// Its `Debug` text (user code), if its type has a `Debug` impl.
+    /// Its `Debug` text (user code), if its type has a `Debug` impl; a long
+    /// one read as a graph node's (`debug_text::NODE_INPUT_LIMIT`).
     pub(crate) fn debug(&self) -> Option<String> {
         self.value.debug()
     }

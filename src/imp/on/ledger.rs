@@ -17,7 +17,7 @@
 //! A temporary is dropped with no lock held: it may be the last reference,
 //! and its drop runs the user's `Drop`.
 
-use super::debug_text::debug_text;
+use super::debug_text::{debug_text, NODE_INPUT_LIMIT};
 use super::entry::TypeEntry;
 use super::stamp::Stamp;
 use super::sync::{yield_now, Mutex, MutexGuard};
@@ -223,8 +223,9 @@ impl TemporaryRef {
         self.value() as *const dyn Any as *const () as usize
     }
 
-    pub(super) fn debug_text(&self) -> Option<String> {
-        self.entry.debug.get().map(|d| debug_text(*d, self.value()))
+    /// Its `Debug` text, a long one read to `input_limit` characters (see `debug_text`).
+    pub(super) fn debug_text(&self, input_limit: usize) -> Option<String> {
+        self.entry.debug.get().map(|d| debug_text(*d, self.value(), input_limit))
     }
 }
 
@@ -240,7 +241,7 @@ impl super::held::HeldValue for TemporaryRef {
     }
 
     fn debug(&self) -> Option<String> {
-        self.debug_text()
+        self.debug_text(NODE_INPUT_LIMIT)
     }
 }
 

@@ -13,6 +13,7 @@
 //! it formats or returns; a leak check holds none but for its survivors.
 
 use super::clock::{ticks, Epoch};
+use super::debug_text::{INPUT_LIMIT, NODE_INPUT_LIMIT};
 use super::entry::TypeEntry;
 use super::ledger::{owners, strong_less_held, take_all, Strong, TemporaryRef};
 use super::registry::{known, registry, Registry};
@@ -140,18 +141,25 @@ pub(crate) fn snapshot(since: Option<Since>, select: Option<&Pattern>) -> Snapsh
     let mut instances = Vec::with_capacity(records.len() + live.arcs.len() + live.rcs.len());
     instances.extend(records.iter().map(|r| Instance { clone_of: r.clone_of, ..instance(r.entry, r.stamp(), None) }));
     instances.extend(
-        live.arcs.into_iter().map(|(e, stamp, w)| instance(e, stamp, Some(ValueRef(Registered::Arc(e, stamp, w))))),
+        live.arcs
+            .into_iter()
+            .map(|(e, stamp, w)| instance(e, stamp, Some(ValueRef(Registered::Arc(e, stamp, w), INPUT_LIMIT)))),
     );
-    instances
-        .extend(live.rcs.into_iter().map(|(e, stamp, _)| instance(e, stamp, Some(ValueRef(Registered::Rc(e, stamp))))));
+    instances.extend(
+        live.rcs
+            .into_iter()
+            .map(|(e, stamp, _)| instance(e, stamp, Some(ValueRef(Registered::Rc(e, stamp), INPUT_LIMIT)))),
+    );
     Snapshot::new(true, types, instances)
 }
 
 /// Where a snapshot's shared instance is registered, for `Instance::debug`:
 /// a weak reference for an `Arc`; for an `Rc`, which cannot leave its thread
 /// (and a `Snapshot` is `Send`), its id, to find it again in its thread's list.
+/// Then how many characters of a long `Debug` to read: a graph node's
+/// (`collect_graph`) far fewer than a snapshot's (see `debug_text`).
 #[derive(Clone)]
-pub(crate) struct ValueRef(Registered);
+pub(crate) struct ValueRef(Registered, usize);
 
 #[derive(Clone)]
 enum Registered {
@@ -184,7 +192,7 @@ pub(crate) fn debug_text_of(value: &ValueRef) -> Option<String> {
         }
     };
     let taken = live.upgrade();
-    let text = taken.first().and_then(TemporaryRef::debug_text);
+    let text = taken.first().and_then(|t| t.debug_text(value.1));
     drop(taken); // may be the last owner: runs its `Drop`, with no lock held
     text
 }
@@ -272,10 +280,11 @@ pub(crate) fn collect_graph() -> Vec<super::held::Held> {
 
 /// Where a held instance is registered, so that its `Debug` text is
 /// formatted only if asked for (`Instance::debug`), as a snapshot's is: an
-/// analysis of 100k instances prints a few of them.
+/// analysis of 100k instances prints a few of them. Read as a graph node's.
 fn value_ref(held: &TemporaryRef) -> ValueRef {
-    match &held.value {
-        Some(Strong::Arc(a)) => ValueRef(Registered::Arc(held.entry, held.stamp, Arc::downgrade(a))),
-        _ => ValueRef(Registered::Rc(held.entry, held.stamp)),
-    }
+    let registered = match &held.value {
+        Some(Strong::Arc(a)) => Registered::Arc(held.entry, held.stamp, Arc::downgrade(a)),
+        _ => Registered::Rc(held.entry, held.stamp),
+    };
+    ValueRef(registered, NODE_INPUT_LIMIT)
 }
