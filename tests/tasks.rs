@@ -202,6 +202,7 @@ fn reports_by_site_groups_json_and_the_page_show_the_task() {
     let mut sorted = tasks.clone();
     sorted.sort();
     assert_eq!(group.tasks(), sorted, "each task once, in order");
+    assert_eq!(group.outside_tasks(), 0);
     assert!(
         group
             .to_string()
@@ -256,4 +257,38 @@ fn a_clone_names_the_task_that_made_the_clone() {
     let clone_of = |job: &ClonedJob| snap.instances().find(|i| Some(i.id()) == job._t.id()).unwrap().clone_of();
     assert_eq!(clone_of(&outside), original._t.id(), "still marked as a clone");
     assert!(clone_of(&copy).is_some(), "a clone of a clone, marked too");
+}
+
+#[derive(Debug)]
+struct MixedJob {
+    _t: Tracked<Self>,
+}
+
+/// One site (a helper called at startup and by a request's task) whose
+/// instances were made both outside any task and inside one: the group must
+/// not read as if all of them came from that task.
+#[test]
+fn a_site_used_in_and_outside_tasks_says_how_many_were_made_outside_any_task() {
+    fn make() -> MixedJob {
+        MixedJob { _t: track!() }
+    }
+    let rt = runtime();
+    let mut jobs: Vec<MixedJob> = (0..4).map(|_| make()).collect();
+    let (job, task) = rt.block_on(async { tokio::spawn(async { (make(), here()) }).await.unwrap() });
+    jobs.push(job);
+    let snap = instrack::snapshot().narrow("MixedJob");
+    if !instrack::ENABLED {
+        return;
+    }
+    let task = task.expect("made in a task");
+    let by_site = snap.by_site();
+    let group = by_site.groups().next().unwrap();
+    assert_eq!((group.count(), group.tasks(), group.outside_tasks()), (5, &[task][..], 4));
+    assert!(group.to_string().ends_with(&format!("; task {task}, 4 outside any task)")), "{group}");
+    #[cfg(feature = "html")]
+    {
+        let page = instrack::html::Page::new(snap.clone()).render();
+        assert!(page.contains(&format!("×5 · task {task} · 4 outside any task</summary>")), "the site's summary");
+    }
+    drop(jobs);
 }
