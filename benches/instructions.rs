@@ -7,7 +7,7 @@
 //!     cargo bench --bench instructions                     # compiled out: must be identical
 //!     cargo bench --bench instructions --features tracking # the cost of tracking, against BUDGETS
 //!     cargo bench --bench instructions --features tracking,tokio # with tasks: BUDGETS + TOKIO_ALLOWANCE
-//!     cargo bench --bench instructions --features tracking,tokio # with tasks: BUDGETS + TOKIO_ALLOWANCE
+//!     cargo bench --bench instructions --features tokio          # compiled out with tokio: still identical
 //!
 //! Each loop runs twice, N and 2N times; the difference of the two counts is
 //! the loop's own cost, free of process start-up. With tracking compiled out
