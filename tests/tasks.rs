@@ -292,3 +292,71 @@ fn a_site_used_in_and_outside_tasks_says_how_many_were_made_outside_any_task() {
     }
     drop(jobs);
 }
+
+#[derive(Debug)]
+struct PlacedJob {
+    _t: Tracked<Self>,
+}
+
+/// Made by a thread-local's destructor as a worker thread exits.
+static MADE_ON_EXIT: Mutex<Vec<PlacedJob>> = Mutex::new(Vec::new());
+
+/// Beyond a multi-thread runtime's spawned tasks: a current-thread
+/// runtime's task, a `LocalSet`'s `spawn_local` task (its own root future is
+/// no task), `block_in_place` inside a task, and a thread-local's destructor
+/// on a worker thread as its runtime shuts down, where no task runs and
+/// tokio's own thread-local may be gone (no task recorded, no abort).
+#[test]
+fn current_thread_local_set_block_in_place_and_an_exiting_worker() {
+    let current = Builder::new_current_thread().build().expect("a runtime");
+    let (in_current, current_task) =
+        current.block_on(async { tokio::spawn(async { (PlacedJob { _t: track!() }, here()) }).await.unwrap() });
+    let local = tokio::task::LocalSet::new();
+    let (in_local, local_task) = local.block_on(&current, async {
+        tokio::task::spawn_local(async { (PlacedJob { _t: track!() }, here()) }).await.unwrap()
+    });
+    let local_root = local.block_on(&current, async { PlacedJob { _t: track!() } });
+    let (in_place, place_task) = runtime().block_on(async {
+        tokio::spawn(async { tokio::task::block_in_place(|| (PlacedJob { _t: track!() }, here())) }).await.unwrap()
+    });
+
+    struct OnExit;
+    impl Drop for OnExit {
+        fn drop(&mut self) {
+            let job = PlacedJob { _t: track!() };
+            MADE_ON_EXIT.lock().unwrap_or_else(|e| e.into_inner()).push(job);
+        }
+    }
+    thread_local! {
+        static ON_EXIT: std::cell::RefCell<Option<OnExit>> = const { std::cell::RefCell::new(None) };
+    }
+    let exiting = Builder::new_multi_thread().worker_threads(2).build().expect("a runtime");
+    exiting.block_on(async {
+        for _ in 0..8 {
+            tokio::spawn(async { ON_EXIT.with(|k| drop(k.borrow_mut().get_or_insert_with(|| OnExit))) }).await.unwrap();
+        }
+    });
+    drop(exiting); // joins its workers: their thread-locals are destroyed
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while MADE_ON_EXIT.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+
+    let snap = instrack::snapshot().narrow("PlacedJob");
+    if !instrack::ENABLED {
+        assert_eq!(snap.instances().count(), 0);
+        return;
+    }
+    let task_of = |job: &PlacedJob| snap.instances().find(|i| Some(i.id()) == job._t.id()).expect("listed").task();
+    assert!(current_task.is_some() && local_task.is_some() && place_task.is_some());
+    assert_eq!(task_of(&in_current), current_task, "a current-thread runtime's task");
+    assert_eq!(task_of(&in_local), local_task, "a spawn_local task");
+    assert_eq!(task_of(&local_root), None, "a LocalSet's own future");
+    assert_eq!(task_of(&in_place), place_task, "block_in_place runs in its task");
+    let on_exit = MADE_ON_EXIT.lock().unwrap();
+    assert!(!on_exit.is_empty(), "no worker ran the thread-local's destructor");
+    for job in on_exit.iter() {
+        assert_eq!(task_of(job), None, "made as a worker exits, in no task");
+    }
+    drop((in_current, in_local, local_root, in_place));
+}
