@@ -89,6 +89,7 @@ fn instances_made_in_tasks_record_their_task_and_no_other() {
     let task_of: HashMap<u64, Option<TaskId>> = snap.instances().map(|i| (i.id(), i.task())).collect();
     assert_eq!(task_of[&outside._t.id().unwrap()], None, "made outside the runtime");
     assert_eq!(task_of[&in_block_on._t.id().unwrap()], None, "made in block_on's future");
+    assert!(blocking.1.is_some(), "spawn_blocking runs its closure as a task (the README says so)");
     assert_eq!(task_of[&blocking.0._t.id().unwrap()], blocking.1, "spawn_blocking: what try_id said there");
     let mut tasks = std::collections::HashSet::new();
     for (id, job, arc, local_task) in &made {
@@ -303,7 +304,8 @@ static MADE_ON_EXIT: Mutex<Vec<PlacedJob>> = Mutex::new(Vec::new());
 
 /// Beyond a multi-thread runtime's spawned tasks: a current-thread
 /// runtime's task, a `LocalSet`'s `spawn_local` task (its own root future is
-/// no task), `block_in_place` inside a task, and a thread-local's destructor
+/// no task), `block_in_place` inside a task, `Handle::block_on` inside a
+/// `spawn_blocking` closure (that closure's task), and a thread-local's destructor
 /// on a worker thread as its runtime shuts down, where no task runs and
 /// tokio's own thread-local may be gone (no task recorded, no abort).
 #[test]
@@ -316,8 +318,20 @@ fn current_thread_local_set_block_in_place_and_an_exiting_worker() {
         tokio::task::spawn_local(async { (PlacedJob { _t: track!() }, here()) }).await.unwrap()
     });
     let local_root = local.block_on(&current, async { PlacedJob { _t: track!() } });
-    let (in_place, place_task) = runtime().block_on(async {
+    let rt = runtime();
+    let (in_place, place_task) = rt.block_on(async {
         tokio::spawn(async { tokio::task::block_in_place(|| (PlacedJob { _t: track!() }, here())) }).await.unwrap()
+    });
+    // `Handle::block_on` inside a `spawn_blocking` closure: tokio still
+    // reports the enclosing task in the future it runs.
+    let handle = rt.handle().clone();
+    let (nested, nested_task, blocking_task) = rt.block_on(async move {
+        tokio::task::spawn_blocking(move || {
+            let (job, inner) = handle.block_on(async { (PlacedJob { _t: track!() }, here()) });
+            (job, inner, here())
+        })
+        .await
+        .unwrap()
     });
 
     struct OnExit;
@@ -353,10 +367,12 @@ fn current_thread_local_set_block_in_place_and_an_exiting_worker() {
     assert_eq!(task_of(&in_local), local_task, "a spawn_local task");
     assert_eq!(task_of(&local_root), None, "a LocalSet's own future");
     assert_eq!(task_of(&in_place), place_task, "block_in_place runs in its task");
+    assert!(blocking_task.is_some() && nested_task == blocking_task, "{nested_task:?} in {blocking_task:?}");
+    assert_eq!(task_of(&nested), blocking_task, "Handle::block_on inside spawn_blocking");
     let on_exit = MADE_ON_EXIT.lock().unwrap();
     assert!(!on_exit.is_empty(), "no worker ran the thread-local's destructor");
     for job in on_exit.iter() {
         assert_eq!(task_of(job), None, "made as a worker exits, in no task");
     }
-    drop((in_current, in_local, local_root, in_place));
+    drop((in_current, in_local, local_root, in_place, nested));
 }
