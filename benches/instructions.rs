@@ -82,9 +82,10 @@ const BUDGETS: &[Budget] = &[
         build: Build::Bench,
         measured: "rc_tracked",
         baseline: "rc",
-        budget: 210,
+        budget: 190,
         reason: "as for an Arc, with the thread's own Rc list behind its RefCell (230 \
-                 before the one-word site check)",
+                 before the one-word site check; 210 let 16 instructions slip in unseen \
+                 when list_rc stopped being inlined)",
     },
     Budget {
         path: "Tracked: clone + drop",
