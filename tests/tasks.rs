@@ -347,7 +347,13 @@ fn current_thread_local_set_block_in_place_and_an_exiting_worker() {
     let exiting = Builder::new_multi_thread().worker_threads(2).build().expect("a runtime");
     exiting.block_on(async {
         for _ in 0..8 {
-            tokio::spawn(async { ON_EXIT.with(|k| drop(k.borrow_mut().get_or_insert_with(|| OnExit))) }).await.unwrap();
+            tokio::spawn(async {
+                ON_EXIT.with(|k| {
+                    k.borrow_mut().get_or_insert_with(|| OnExit);
+                })
+            })
+            .await
+            .unwrap();
         }
     });
     drop(exiting); // joins its workers: their thread-locals are destroyed
