@@ -78,6 +78,10 @@ cargo test --features tokio,serde,html --test tasks
 cargo test --release --features tokio --test tasks
 cargo test --release --features tokio,tracking,serde,html --test tasks
 cargo test --release --features tokio,tracking --test memory_per_instance
+# The registry's thread tests (exiting threads, thread-local destruction)
+# with the feature on: each registration asks tokio, whose first answer on a
+# thread sets up tokio's own thread-local.
+cargo test --release --features tokio,tracking --test it threads
 cargo test --features tokio --doc Instance::task
 
 # The README's sample output is this example's: the same line shapes.

@@ -7,7 +7,7 @@
 //!     cargo bench --bench instructions                     # compiled out: must be identical
 //!     cargo bench --bench instructions --features tracking # the cost of tracking, against BUDGETS
 //!     cargo bench --bench instructions --features tracking,tokio # with tasks: BUDGETS + TOKIO_ALLOWANCE
-//!     cargo bench --bench instructions --features tracking,tokio # with tasks: BUDGETS + TOKIO_ALLOWANCE
+//!     cargo bench --bench instructions --features tokio          # compiled out with tokio: still identical
 //!
 //! Each loop runs twice, N and 2N times; the difference of the two counts is
 //! the loop's own cost, free of process start-up. With tracking compiled out
@@ -82,9 +82,10 @@ const BUDGETS: &[Budget] = &[
         build: Build::Bench,
         measured: "rc_tracked",
         baseline: "rc",
-        budget: 210,
+        budget: 190,
         reason: "as for an Arc, with the thread's own Rc list behind its RefCell (230 \
-                 before the one-word site check)",
+                 before the one-word site check; 210 let 16 instructions slip in unseen \
+                 when list_rc stopped being inlined)",
     },
     Budget {
         path: "Tracked: clone + drop",

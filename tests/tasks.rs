@@ -89,6 +89,7 @@ fn instances_made_in_tasks_record_their_task_and_no_other() {
     let task_of: HashMap<u64, Option<TaskId>> = snap.instances().map(|i| (i.id(), i.task())).collect();
     assert_eq!(task_of[&outside._t.id().unwrap()], None, "made outside the runtime");
     assert_eq!(task_of[&in_block_on._t.id().unwrap()], None, "made in block_on's future");
+    assert!(blocking.1.is_some(), "spawn_blocking runs its closure as a task (the README says so)");
     assert_eq!(task_of[&blocking.0._t.id().unwrap()], blocking.1, "spawn_blocking: what try_id said there");
     let mut tasks = std::collections::HashSet::new();
     for (id, job, arc, local_task) in &made {
@@ -202,6 +203,7 @@ fn reports_by_site_groups_json_and_the_page_show_the_task() {
     let mut sorted = tasks.clone();
     sorted.sort();
     assert_eq!(group.tasks(), sorted, "each task once, in order");
+    assert_eq!(group.outside_tasks(), 0);
     assert!(
         group
             .to_string()
@@ -256,4 +258,127 @@ fn a_clone_names_the_task_that_made_the_clone() {
     let clone_of = |job: &ClonedJob| snap.instances().find(|i| Some(i.id()) == job._t.id()).unwrap().clone_of();
     assert_eq!(clone_of(&outside), original._t.id(), "still marked as a clone");
     assert!(clone_of(&copy).is_some(), "a clone of a clone, marked too");
+}
+
+#[derive(Debug)]
+struct MixedJob {
+    _t: Tracked<Self>,
+}
+
+/// One site (a helper called at startup and by a request's task) whose
+/// instances were made both outside any task and inside one: the group must
+/// not read as if all of them came from that task.
+#[test]
+fn a_site_used_in_and_outside_tasks_says_how_many_were_made_outside_any_task() {
+    fn make() -> MixedJob {
+        MixedJob { _t: track!() }
+    }
+    let rt = runtime();
+    let mut jobs: Vec<MixedJob> = (0..4).map(|_| make()).collect();
+    let (job, task) = rt.block_on(async { tokio::spawn(async { (make(), here()) }).await.unwrap() });
+    jobs.push(job);
+    let snap = instrack::snapshot().narrow("MixedJob");
+    if !instrack::ENABLED {
+        return;
+    }
+    let task = task.expect("made in a task");
+    let by_site = snap.by_site();
+    let group = by_site.groups().next().unwrap();
+    assert_eq!((group.count(), group.tasks(), group.outside_tasks()), (5, &[task][..], 4));
+    assert!(group.to_string().ends_with(&format!("; task {task}, 4 outside any task)")), "{group}");
+    #[cfg(feature = "html")]
+    {
+        let page = instrack::html::Page::new(snap.clone()).render();
+        assert!(page.contains(&format!("×5 · task {task} · 4 outside any task</summary>")), "the site's summary");
+    }
+    drop(jobs);
+}
+
+#[derive(Debug)]
+struct PlacedJob {
+    _t: Tracked<Self>,
+}
+
+/// Made by a thread-local's destructor as a worker thread exits.
+static MADE_ON_EXIT: Mutex<Vec<PlacedJob>> = Mutex::new(Vec::new());
+
+/// Beyond a multi-thread runtime's spawned tasks: a current-thread
+/// runtime's task, a `LocalSet`'s `spawn_local` task (its own root future is
+/// no task), `block_in_place` inside a task, `Handle::block_on` inside a
+/// `spawn_blocking` closure (that closure's task), and a thread-local's destructor
+/// on a worker thread as its runtime shuts down, where no task runs and
+/// tokio's own thread-local may be gone (no task recorded, no abort).
+#[test]
+fn current_thread_local_set_block_in_place_and_an_exiting_worker() {
+    let current = Builder::new_current_thread().build().expect("a runtime");
+    let (in_current, current_task) =
+        current.block_on(async { tokio::spawn(async { (PlacedJob { _t: track!() }, here()) }).await.unwrap() });
+    let local = tokio::task::LocalSet::new();
+    let (in_local, local_task) = local.block_on(&current, async {
+        tokio::task::spawn_local(async { (PlacedJob { _t: track!() }, here()) }).await.unwrap()
+    });
+    let local_root = local.block_on(&current, async { PlacedJob { _t: track!() } });
+    let rt = runtime();
+    let (in_place, place_task) = rt.block_on(async {
+        tokio::spawn(async { tokio::task::block_in_place(|| (PlacedJob { _t: track!() }, here())) }).await.unwrap()
+    });
+    // `Handle::block_on` inside a `spawn_blocking` closure: tokio still
+    // reports the enclosing task in the future it runs.
+    let handle = rt.handle().clone();
+    let (nested, nested_task, blocking_task) = rt.block_on(async move {
+        tokio::task::spawn_blocking(move || {
+            let (job, inner) = handle.block_on(async { (PlacedJob { _t: track!() }, here()) });
+            (job, inner, here())
+        })
+        .await
+        .unwrap()
+    });
+
+    struct OnExit;
+    impl Drop for OnExit {
+        fn drop(&mut self) {
+            let job = PlacedJob { _t: track!() };
+            MADE_ON_EXIT.lock().unwrap_or_else(|e| e.into_inner()).push(job);
+        }
+    }
+    thread_local! {
+        static ON_EXIT: std::cell::RefCell<Option<OnExit>> = const { std::cell::RefCell::new(None) };
+    }
+    let exiting = Builder::new_multi_thread().worker_threads(2).build().expect("a runtime");
+    exiting.block_on(async {
+        for _ in 0..8 {
+            tokio::spawn(async {
+                ON_EXIT.with(|k| {
+                    k.borrow_mut().get_or_insert_with(|| OnExit);
+                })
+            })
+            .await
+            .unwrap();
+        }
+    });
+    drop(exiting); // joins its workers: their thread-locals are destroyed
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while MADE_ON_EXIT.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+
+    let snap = instrack::snapshot().narrow("PlacedJob");
+    if !instrack::ENABLED {
+        assert_eq!(snap.instances().count(), 0);
+        return;
+    }
+    let task_of = |job: &PlacedJob| snap.instances().find(|i| Some(i.id()) == job._t.id()).expect("listed").task();
+    assert!(current_task.is_some() && local_task.is_some() && place_task.is_some());
+    assert_eq!(task_of(&in_current), current_task, "a current-thread runtime's task");
+    assert_eq!(task_of(&in_local), local_task, "a spawn_local task");
+    assert_eq!(task_of(&local_root), None, "a LocalSet's own future");
+    assert_eq!(task_of(&in_place), place_task, "block_in_place runs in its task");
+    assert!(blocking_task.is_some() && nested_task == blocking_task, "{nested_task:?} in {blocking_task:?}");
+    assert_eq!(task_of(&nested), blocking_task, "Handle::block_on inside spawn_blocking");
+    let on_exit = MADE_ON_EXIT.lock().unwrap();
+    assert!(!on_exit.is_empty(), "no worker ran the thread-local's destructor");
+    for job in on_exit.iter() {
+        assert_eq!(task_of(job), None, "made as a worker exits, in no task");
+    }
+    drop((in_current, in_local, local_root, in_place, nested));
 }

@@ -179,6 +179,9 @@ impl Page<'_> {
                 [task] => write!(out, " · task {task}")?,
                 tasks => write!(out, " · {} tasks", tasks.len())?,
             }
+            if !group.tasks().is_empty() && group.outside_tasks() > 0 {
+                write!(out, " · {} outside any task", group.outside_tasks())?;
+            }
             writeln!(out, "</summary>\n<table class=\"instances\"><tbody>")?;
             // A group lists its ids oldest first, as the snapshot does.
             for i in group.ids().iter().take(INSTANCES_PER_SITE).filter_map(|id| instances.get(id)) {

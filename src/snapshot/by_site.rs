@@ -34,6 +34,8 @@ pub struct SiteGroup {
     ids: Vec<u64>,
     threads: Vec<Arc<str>>,
     tasks: Vec<TaskId>,
+    /// How many were made outside any task.
+    outside_tasks: usize,
     backtrace: Option<crate::ShortBacktrace>,
 }
 
@@ -73,6 +75,14 @@ impl SiteGroup {
     pub fn tasks(&self) -> &[TaskId] {
         &self.tasks
     }
+    /// How many of them were made outside any tokio task (all of them
+    /// without the feature `tokio`). The text and the page print it beside
+    /// the tasks when some were made in a task and some were not, so that a
+    /// site used both at startup and by one task does not read as that
+    /// task's alone.
+    pub fn outside_tasks(&self) -> usize {
+        self.outside_tasks
+    }
 
     /// Groups `instances` by site and type: largest group first.
     pub(crate) fn group<'a>(instances: impl IntoIterator<Item = &'a Instance>) -> Vec<SiteGroup> {
@@ -87,6 +97,7 @@ impl SiteGroup {
                 ids: Vec::new(),
                 threads: Vec::new(),
                 tasks: Vec::new(),
+                outside_tasks: 0,
                 backtrace: trace,
             });
             g.ids.push(i.id);
@@ -95,8 +106,10 @@ impl SiteGroup {
             if g.threads.last() != Some(&i.thread) {
                 g.threads.push(i.thread.clone());
             }
-            if let Some(task) = i.task.filter(|&t| g.tasks.last() != Some(&t)) {
-                g.tasks.push(task);
+            match i.task {
+                Some(task) if g.tasks.last() != Some(&task) => g.tasks.push(task),
+                Some(_) => {}
+                None => g.outside_tasks += 1,
             }
         }
         let mut groups: Vec<SiteGroup> = groups.into_values().collect();
@@ -116,7 +129,9 @@ const IDS_SHOWN: usize = 3;
 
 impl fmt::Display for SiteGroup {
     /// `src/main.rs:14  demo::Widget  ×10  #3 #5 #7 …  (thread main)`, and
-    /// with tasks `(thread w1, w2; task 17)` or `(thread w1; 10 tasks: 17 18 19 …)`.
+    /// with tasks `(thread w1, w2; task 17)` or `(thread w1; 10 tasks: 17 18 19 …)`,
+    /// and `(thread main, w1; task 17, 4 outside any task)` when some were made
+    /// outside any task.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = short_generics(self.type_name);
         write!(f, "{}:{}  {}  ×{} ", Escaped(self.file), self.line, Escaped(&name), self.ids.len())?;
@@ -143,6 +158,9 @@ impl fmt::Display for SiteGroup {
                     write!(f, " …")?;
                 }
             }
+        }
+        if !self.tasks.is_empty() && self.outside_tasks > 0 {
+            write!(f, ", {} outside any task", self.outside_tasks)?;
         }
         write!(f, ")")?;
         for frame in self.backtrace.iter().flat_map(|b| b.frames()) {

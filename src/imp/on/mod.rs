@@ -4,7 +4,8 @@
 //! one word at the call site (`Site::fast`, see `registry.rs`) and its
 //! type's check, one thread-local pointer load, a pop from the thread's free
 //! list of slots, five plain stores, one `rdtsc`, and a plain load+store on
-//! this thread's own counter cell; every other case out of line. No lock,
+//! this thread's own counter cell (with the feature `tokio`, also one call
+//! into tokio for the task and a sixth store); every other case out of line. No lock,
 //! no map lookup, no read-modify-write on a line another thread writes. The
 //! budget, in instructions, is `BUDGETS` in `benches/instructions.rs` (CI).
 //!

@@ -181,6 +181,11 @@ thread_local! {
 /// Lists `held` in this thread's `Rc` list for the type of dense index
 /// `index`; returns the list's length. `None` while this thread's locals are
 /// being destroyed: its `Rc`s cannot be listed any more.
+///
+/// `#[inline]`: its one caller, `share::register_rc`, is the `track!(&rc)`
+/// hot path, and LLVM's choice without the hint changed with unrelated
+/// edits there (16 instructions per registration, see `benches/instructions.rs`).
+#[inline]
 pub(super) fn list_rc(index: usize, held: WeakEntry<RcWeak>) -> Option<usize> {
     let listed = RCS.try_with(|lists| {
         let mut lists = lists.try_borrow_mut().ok()?;
