@@ -88,7 +88,7 @@ cargo test --features tokio --doc Instance::task
 step "tokio: examples/tasks names the task of each leaked session"
 tasks_out=$(cargo run -q --example tasks --features tokio)
 printf '%s\n' "$tasks_out"
-grep -qE '^    #[0-9]+  examples/tasks.rs:[0-9]+  thread worker  task [0-9]+  age .*  Session \{ user: 5 \}$' <<<"$tasks_out" ||
+grep -qE '^    #[0-9]+ +examples/tasks.rs:[0-9]+  thread worker  task [0-9]+  age .*  Session \{ user: 5 \}$' <<<"$tasks_out" ||
   fail "no report line with its task"
 grep -qE '\(thread worker; 5 tasks: [0-9]+ [0-9]+ [0-9]+ …\)$' <<<"$tasks_out" || fail "no by-site line with its tasks"
 
