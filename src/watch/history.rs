@@ -55,14 +55,16 @@ pub(crate) fn sampler_started(timeline: &Arc<Mutex<Timeline>>) {
     history.running.push(Arc::downgrade(timeline));
 }
 
-/// Judges `timeline` (its lock taken and released here) and records its suspects.
-pub(crate) fn judge(timeline: &Mutex<Timeline>) {
+/// Judges `timeline` (its lock taken and released here), records its
+/// suspects, and returns them (the sampler publishes them, feature `metrics`).
+pub(crate) fn judge(timeline: &Mutex<Timeline>) -> Vec<Suspect> {
     let suspects = lock(timeline).suspects();
     note(&suspects, Instant::now());
+    suspects
 }
 
 /// Records `suspects`, judged `now`.
-pub(crate) fn note(suspects: &[Suspect], now: Instant) {
+fn note(suspects: &[Suspect], now: Instant) {
     if suspects.is_empty() {
         return;
     }

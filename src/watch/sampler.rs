@@ -136,7 +136,10 @@ fn run(timeline: &Mutex<Timeline>, interval: Duration, stopped: &mpsc::Receiver<
         let next = interval.saturating_mul(tick).saturating_sub(elapsed);
         match stopped.recv_timeout(next) {
             Err(RecvTimeoutError::Timeout) => continue,
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => return history::judge(timeline),
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => {
+                history::judge(timeline);
+                return;
+            }
         }
     }
 }
@@ -168,20 +171,14 @@ impl Default for Judgement {
 /// [`history::JUDGE_EVERY`], and never more than 1 % of the time.
 fn take_sample(timeline: &Mutex<Timeline>, at: Duration, counts: &[TypeCounts], last: &mut Judgement) {
     let read = readings(counts);
-    let mut recorded = lock(timeline);
-    recorded.record_readings(at, read);
+    lock(timeline).record_readings(at, read);
     if at.saturating_sub(last.at) >= last.every {
         let began = Instant::now();
-        let suspects = recorded.suspects();
-        drop(recorded);
-        last.every = history::JUDGE_EVERY.max(began.elapsed() * 100);
-        last.at = at;
         // What was a suspect is remembered for the exit report, even once
         // its values are gone (see `history.rs`).
-        history::note(&suspects, Instant::now());
-        last.suspects = suspects;
-    } else {
-        drop(recorded);
+        last.suspects = history::judge(timeline);
+        last.every = history::JUDGE_EVERY.max(began.elapsed() * 100);
+        last.at = at;
     }
     #[cfg(feature = "metrics")]
     crate::metrics_out::publish(counts, &last.suspects);

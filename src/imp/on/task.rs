@@ -21,7 +21,6 @@ cfg_if::cfg_if! {
         pub(super) struct Task(u64);
 
         impl Task {
-
             /// The task running on this thread now: one call into tokio,
             /// which reads its thread-local context.
             #[inline(always)]
@@ -67,7 +66,6 @@ cfg_if::cfg_if! {
         pub(super) struct Task;
 
         impl Task {
-
             #[inline(always)]
             pub(super) fn current() -> Task {
                 Task
